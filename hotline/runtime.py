@@ -1,0 +1,71 @@
+"""Composition of the roles in one asyncio process.
+
+`web` serves the desk, wallboard, portal, public page and REST API; `agi` the FastAGI IVR;
+`ami` the AMI consumer and call control (exactly one per Asterisk node); `worker` the ticket
+writer and the supervision scheduler. Each role gets what it needs and nothing is a module global.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from collections.abc import Coroutine
+from typing import Any
+
+from redis.asyncio import Redis
+
+from hotline.handoff import HandoffProducer
+from hotline.settings import Settings
+from tickets.db import Database
+
+log = logging.getLogger(__name__)
+
+
+async def run_roles(settings: Settings, roles: set[str]) -> None:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    redis = Redis.from_url(settings.redis_url)
+    db = Database(settings.database_url, settings.db_pool_size)
+    from tickets.migrate import upgrade
+
+    await asyncio.to_thread(upgrade, settings.database_url)
+    producer = HandoffProducer(redis, settings.redis_prefix, settings.data_dir / "handoff-spool.jsonl")
+    node = f"{socket.gethostname()}-{os.getpid()}"
+
+    tasks: list[Coroutine[Any, Any, None]] = [producer.run_flusher()]
+    if "web" in roles:
+        tasks.append(_serve_web(settings))
+    if "agi" in roles:
+        from ivr.server import serve_fastagi
+
+        tasks.append(serve_fastagi(settings, redis, db, producer))
+    if "ami" in roles:
+        from callflow.service import run_callflow
+
+        tasks.append(run_callflow(settings, redis, producer, node))
+    if "worker" in roles:
+        from tickets.writer import run_ticket_writer
+
+        tasks.append(run_ticket_writer(settings, redis, db, node))
+    log.info("hotline: running roles %s", ", ".join(sorted(roles)))
+    try:
+        async with asyncio.TaskGroup() as group:
+            for coro in tasks:
+                group.create_task(coro)
+    finally:
+        with contextlib.suppress(Exception):
+            await redis.aclose()
+        db.dispose()
+
+
+async def _serve_web(settings: Settings) -> None:
+    import uvicorn
+
+    from agent_desk.app import create_app
+
+    config = uvicorn.Config(
+        create_app(settings), host=settings.http_host, port=settings.http_port, log_level="info"
+    )
+    await uvicorn.Server(config).serve()

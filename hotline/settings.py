@@ -1,0 +1,186 @@
+"""Deployment settings: one `Settings` object, built once and passed in (never a module global).
+
+Every field can be set from the environment with the prefix ``HOTLINE_`` (``HOTLINE_DATABASE_URL``,
+``HOTLINE_AMI_HOST``...). Nested rule groups use a double underscore:
+``HOTLINE_RULES__COMPLAINT_COMPLETE_WORKING_DAYS=5``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_AMI_SECRET = "hotline-dev-secret"
+DEV_TOKEN_SECRET = "hotline-dev-token-secret-change-me"
+
+
+class TicketRules(BaseModel):
+    """Deadline defaults of DOMAIN.md §5; every city changes some of them."""
+
+    # 000 §17: a consultation the knowledge base cannot answer is answered within 1 hour.
+    consultation_answer_hours: int = 1
+    # 001 三(三)2: urgent dispatch within 15 min, major emergency within 5 min.
+    urgent_dispatch_minutes: int = 15
+    major_dispatch_minutes: int = 5
+    # 003 §11(三), 000 §19(一): the unit contacts the citizen within 1 working day.
+    first_contact_working_days: int = 1
+    # 000 §19(二): help requests in 2 working days, complaints/reports/suggestions in 7.
+    help_complete_working_days: int = 2
+    complaint_complete_working_days: int = 7
+    consultation_complete_working_days: int = 2
+    # 001 四(二): an urgent ticket is completed within 1 day, extendable to 2.
+    urgent_complete_days: int = 1
+    urgent_complete_max_days: int = 2
+    # 001 四(五): a unit returns a ticket outside its remit within 1 working day.
+    return_window_working_days: int = 1
+    # 000 §21: an extension is asked at least 1 working day before the deadline.
+    extension_notice_working_days: int = 1
+    # 000 §25: callback within 24 h after the unit's reply is approved.
+    callback_hours: int = 24
+    # 001 三(三)3: provincial transfers are handled in 1-2 days.
+    provincial_complete_days: int = 2
+    # 000 §23: supervision reminder when this fraction of the time is used up.
+    supervision_warn_fraction: float = 0.8
+
+
+class CallRules(BaseModel):
+    """The three-ring rule of DOMAIN.md §2 and queue behaviour."""
+
+    # 004 §11: answer within three rings; Chinese cadence is 1 s on / 4 s off.
+    ring_cadence_s: int = 5
+    max_rings: int = 3
+    # How many three-ring misses before the seat is paused (1 = at the first miss).
+    misses_before_pause: int = 1
+    pause_reason_ring_miss: str = "未在三声内应答"
+    wrapup_s: int = 10
+    service_level_s: int = 15
+    # Overflow: a caller waiting longer than this in one queue moves to the overflow queue.
+    overflow_after_s: int = 120
+
+    @property
+    def ring_timeout_s(self) -> int:
+        return self.ring_cadence_s * self.max_rings
+
+
+class QueueDef(BaseModel):
+    name: str
+    title: str
+    weight: int = 0
+    overflow_to: str | None = None
+
+
+def _default_queues() -> list[QueueDef]:
+    return [
+        QueueDef(name="q-general", title="综合服务", overflow_to="q-backup"),
+        QueueDef(name="q-enterprise", title="营商环境", overflow_to="q-general"),
+        # 003 §10: water, power, gas and heating outages are answered first.
+        QueueDef(name="q-priority", title="紧急民生诉求", weight=10, overflow_to="q-general"),
+        QueueDef(name="q-dialect", title="方言及外语", overflow_to="q-general"),
+        QueueDef(name="q-watch", title="重点关注来电"),
+        QueueDef(name="q-backup", title="溢出备用"),
+    ]
+
+
+def _default_dids() -> dict[str, str]:
+    # DOMAIN.md §1: merged department hotlines keep their numbers and land in a skill queue.
+    return {
+        "12345": "q-general",
+        "12315": "q-enterprise",  # market supervision
+        "12333": "q-general",  # human resources and social security
+        "12319": "q-priority",  # urban utilities
+        "12369": "q-general",  # environment
+    }
+
+
+def _default_emergency() -> dict[str, str]:
+    # DOMAIN.md §3: life or property in danger leaves the hotline at once.
+    return {"fire": "119", "police": "110", "medical": "120", "traffic": "122"}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="HOTLINE_",
+        env_nested_delimiter="__",
+        env_file=None,
+        extra="ignore",
+    )
+
+    mode: Literal["dev", "production"] = "dev"
+    city: str = "示范市"
+    data_dir: Path = Path("var")
+
+    database_url: str = "sqlite:///var/hotline.db"
+    db_pool_size: int = 10
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    # Every Redis key starts with this, so several deployments (or test runs) share one server.
+    redis_prefix: str = "hotline:"
+
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    agi_host: str = "127.0.0.1"
+    agi_port: int = 4573
+    agi_command_timeout_s: float = 5.0
+
+    ami_host: str = "127.0.0.1"
+    ami_port: int = 5038
+    ami_user: str = "hotline"
+    ami_secret: str = DEV_AMI_SECRET
+    ami_ping_interval_s: float = 10.0
+    ami_reconnect_max_s: float = 30.0
+
+    timezone: str = "Asia/Shanghai"
+    token_secret: str = DEV_TOKEN_SECRET
+
+    recordings_dir: Path = Path("var/recordings")
+    asterisk_recordings_dir: str = "/var/spool/asterisk/monitor"
+
+    vosk_model_path: Path | None = None
+    vosk_model_sha256: str | None = None
+    vosk_workers: int = 2
+
+    ivr_dtmf_menu: bool = False
+    ivr_speech_capture: bool = True
+    ivr_record_max_s: int = 15
+    prompts_dir: Path = Path("var/prompts")
+
+    rules: TicketRules = Field(default_factory=TicketRules)
+    calls: CallRules = Field(default_factory=CallRules)
+    queues: list[QueueDef] = Field(default_factory=_default_queues)
+    dids: dict[str, str] = Field(default_factory=_default_dids)
+    emergency_numbers: dict[str, str] = Field(default_factory=_default_emergency)
+    default_queue: str = "q-general"
+    priority_queue: str = "q-priority"
+    watch_queue: str = "q-watch"
+
+    @model_validator(mode="after")
+    def _production_needs_real_secrets(self) -> Settings:
+        if self.mode == "production":
+            weak = [
+                name
+                for name, value, dev in (
+                    ("HOTLINE_AMI_SECRET", self.ami_secret, DEV_AMI_SECRET),
+                    ("HOTLINE_TOKEN_SECRET", self.token_secret, DEV_TOKEN_SECRET),
+                )
+                if value == dev or len(value) < 12
+            ]
+            if weak:
+                raise ValueError(
+                    "production mode needs real secrets; set " + ", ".join(weak) + " (at least 12 characters)"
+                )
+        names = {q.name for q in self.queues}
+        for queue in [self.default_queue, self.priority_queue, self.watch_queue, *self.dids.values()]:
+            if queue not in names:
+                raise ValueError(f"queue {queue!r} is used but not defined in HOTLINE_QUEUES")
+        for q in self.queues:
+            if q.overflow_to is not None and q.overflow_to not in names:
+                raise ValueError(f"queue {q.name!r} overflows to undefined queue {q.overflow_to!r}")
+        return self
+
+    def queue(self, name: str) -> QueueDef:
+        for q in self.queues:
+            if q.name == name:
+                return q
+        raise KeyError(name)

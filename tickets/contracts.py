@@ -1,0 +1,131 @@
+"""What the call path (callflow/, ivr/) hands to the work-order engine.
+
+These are the only shapes that cross from the real-time side to the database side. They travel
+through the Redis Stream of `hotline.handoff` as JSON, so every field is plain data, and every
+record carries the key that makes its ingestion idempotent.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+EmergencyService = Literal["110", "119", "120", "122"]
+CallOutcome = Literal[
+    "answered",  # a seat talked with the citizen
+    "abandoned",  # the citizen hung up while waiting in a queue
+    "ivr_hangup",  # the citizen hung up before reaching a queue
+    "emergency_referred",  # re-routed to 110/119/120/122 by the IVR
+    "unanswered",  # reached a queue but left it without a seat and without hanging up (e.g. overflow failure)
+]
+
+
+class IvrResult(BaseModel):
+    """What the IVR learnt before a seat answered (set on the call as HOTLINE_* variables)."""
+
+    queue: str | None = None
+    action: Literal["queue", "emergency", "watch", "survey", "fallback"] = "queue"
+    target: str | None = None  # emergency number when action == "emergency"
+    category: str | None = None
+    ticket_type: str | None = None
+    suggested_unit: str | None = None
+    transcript: str | None = None
+    dtmf: str | None = None
+    ticket_hint: str | None = None  # open ticket number of a repeat caller
+    not_accepted_reason: str | None = None
+    recording_path: str | None = None  # the caller's own utterance
+
+
+class RingMiss(BaseModel):
+    seat: str  # extension, e.g. "1001"
+    queue: str
+    ring_ms: int
+    at: datetime
+
+
+class Transfer(BaseModel):
+    kind: Literal["threeway", "emergency_blind", "emergency_threeway"]
+    target: str  # unit duty number or emergency number
+    unit_code: str | None = None
+    outcome: Literal["answered", "busy", "no_answer", "failed", "pending"]
+    at: datetime
+    seat: str | None = None
+
+
+class CallRecord(BaseModel):
+    """One citizen call, all legs joined (key: the citizen channel's linkedid)."""
+
+    kind: Literal["call"] = "call"
+    linkedid: str
+    caller: str
+    caller_name: str | None = None
+    did: str | None = None
+    channel: str
+    started_at: datetime
+    ended_at: datetime
+    outcome: CallOutcome
+    ivr: IvrResult | None = None
+    queue: str | None = None
+    queue_joined_at: datetime | None = None
+    answered_at: datetime | None = None
+    wait_s: float | None = None
+    talk_s: float | None = None
+    seat: str | None = None
+    rings_missed: list[RingMiss] = Field(default_factory=list)
+    transfers: list[Transfer] = Field(default_factory=list)
+    recording_path: str | None = None
+    # The ticket the seat opened on the desk during the call, if any.
+    ticket_no: str | None = None
+    hangup_cause: str | None = None
+
+
+class EmergencyReferral(BaseModel):
+    """DOMAIN.md §3: an emergency re-route is logged as a referral record (key: linkedid + target)."""
+
+    kind: Literal["emergency"] = "emergency"
+    linkedid: str
+    caller: str
+    target: EmergencyService
+    source: Literal["ivr", "seat"]
+    reason: str  # detected category: fire / police / medical / traffic, or the seat's note
+    transcript: str | None = None
+    seat: str | None = None
+    at: datetime
+    outcome: Literal["answered", "busy", "failed", "pending"] = "pending"
+
+
+class SurveyResult(BaseModel):
+    """A callback survey (回访) answered by DTMF (key: ticket_no + linkedid)."""
+
+    kind: Literal["survey"] = "survey"
+    ticket_no: str
+    linkedid: str
+    phone: str
+    satisfaction: Literal["satisfied", "basically_satisfied", "dissatisfied"] | None
+    resolved: bool | None
+    answered: bool  # False when the citizen gave no input after the retry
+    at: datetime
+
+
+HandoffRecord = Annotated[CallRecord | EmergencyReferral | SurveyResult, Field(discriminator="kind")]
+
+
+class OpenTicketRef(BaseModel):
+    ticket_no: str
+    lead_unit_code: str | None
+    status: str
+    category: str | None
+
+
+class CallerProfile(BaseModel):
+    """What the IVR and the desk know about a number before a seat answers (DOMAIN.md §10)."""
+
+    phone: str
+    open_tickets: list[OpenTicketRef] = Field(default_factory=list)
+    calls_last_24h: int = 0
+    calls_last_30d: int = 0
+    repeat_caller: bool = False
+    watch_listed: bool = False
+    watch_reason: str | None = None
