@@ -1,0 +1,46 @@
+"""Names shared by the dialplan (asterisk_conf/), the IVR (ivr/) and call control (callflow/).
+
+The renderer writes these contexts; callflow Originates/Redirects into them and the IVR sets the
+variables. Keeping them in one module is what stops the backend and Asterisk from disagreeing.
+Asterisk 22 treats N, X and Z as wildcards in any case inside `_` patterns, so values are passed
+as channel variables to literal extensions instead of being encoded in pattern extensions.
+"""
+
+from __future__ import annotations
+
+# Contexts
+CTX_INBOUND = "from-trunk"  # 12345 and the merged department numbers arrive here
+CTX_SEATS = "from-seats"  # what seats' phones may dial
+CTX_QUEUE = "hotline-queue"  # `s`: join ${HOTLINE_QUEUE} (fallback route included)
+CTX_EMERGENCY = "hotline-emergency"  # literal extensions 110 119 120 122
+CTX_THREEWAY = "hotline-threeway"  # `s`: ConfBridge(${HOTLINE_CONF})
+CTX_UNIT_DIAL = "hotline-unit"  # `s`: dial ${HOTLINE_DIAL} then join ${HOTLINE_CONF}
+CTX_SURVEY = "hotline-survey"  # `s`: the callback survey AGI for ${HOTLINE_TICKET}
+CTX_CALLBACK = "hotline-callback"  # `s`: missed-call call-back, dials ${HOTLINE_DIAL} for a seat
+CTX_SPY = "hotline-spy"  # literal `listen` / `whisper` / `barge`, target ${HOTLINE_SPY_TARGET}
+CTX_SEAT_LINE = "hotline-seat"  # `s`: rings the seat's own endpoint ${HOTLINE_SEAT}
+
+EXT_START = "s"
+SPY_MODES = ("listen", "whisper", "barge")
+EMERGENCY_EXTENSIONS = ("110", "119", "120", "122")
+
+# FastAGI scripts (agi://host:port/<script>)
+AGI_INTAKE = "ivr"
+AGI_SURVEY = "survey"
+
+# Channel variables
+VAR_QUEUE = "HOTLINE_QUEUE"
+VAR_ACTION = "HOTLINE_ACTION"  # queue | emergency | watch | hangup
+VAR_TARGET = "HOTLINE_TARGET"  # emergency number when action is emergency
+VAR_CATEGORY = "HOTLINE_CATEGORY"
+VAR_PRIORITY = "HOTLINE_PRIORITY"
+VAR_TICKET = "HOTLINE_TICKET"
+VAR_TICKET_HINT = "HOTLINE_TICKET_HINT"
+VAR_CONF = "HOTLINE_CONF"
+VAR_DIAL = "HOTLINE_DIAL"
+VAR_SEAT = "HOTLINE_SEAT"
+VAR_SPY_TARGET = "HOTLINE_SPY_TARGET"
+VAR_CALL = "HOTLINE_CALL"  # inherited (__) uniqueid of the citizen's first channel
+
+# Endpoints / trunks in pjsip.conf
+TRUNK_ENDPOINT = "world"  # the SIP trunk: citizens, units' duty lines, 110/119 are reached through it
