@@ -210,7 +210,9 @@ class HandoffConsumer:
 
     async def _dead_letter(self, entry_id: Any, fields: dict[Any, Any], why: str) -> None:
         log.error("handoff: dead-lettering %s: %s", entry_id, why)
-        payload = {k.decode() if isinstance(k, bytes) else str(k): v for k, v in fields.items()}
+        payload: dict[Any, Any] = {
+            k.decode() if isinstance(k, bytes) else str(k): v for k, v in fields.items()
+        }
         payload["error"] = why
         await self._redis.xadd(self._dead, payload)
         await self._ack(entry_id)

@@ -136,6 +136,8 @@ class Settings(BaseSettings):
 
     recordings_dir: Path = Path("var/recordings")
     asterisk_recordings_dir: str = "/var/spool/asterisk/monitor"
+    # Call recordings are evidence for complaints and reviews; how long a city keeps them is its own rule.
+    recording_retention_days: int = 365
 
     vosk_model_path: Path | None = None
     vosk_model_sha256: str | None = None

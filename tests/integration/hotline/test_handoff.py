@@ -1,0 +1,187 @@
+"""The durable hand-off against a real Redis: nothing lost, nothing duplicated."""
+
+from __future__ import annotations
+
+import socket
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from redis.asyncio import Redis
+
+from hotline.handoff import (
+    GROUP,
+    HandlerFailed,
+    HandoffConsumer,
+    HandoffProducer,
+    dead_letter_key,
+    stream_key,
+)
+from tickets.contracts import CallRecord, EmergencyReferral, HandoffRecord, SurveyResult
+
+NOW = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
+
+
+def call(linkedid: str, outcome: str = "answered") -> CallRecord:
+    return CallRecord(
+        linkedid=linkedid,
+        caller="13800000001",
+        did="12345",
+        channel="PJSIP/world-00000000",
+        started_at=NOW,
+        ended_at=NOW,
+        outcome=outcome,  # type: ignore[arg-type]
+    )
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+    return port
+
+
+async def drain(consumer: HandoffConsumer, rounds: int = 3) -> None:
+    for _ in range(rounds):
+        try:
+            await consumer.process_once()
+        except HandlerFailed:
+            pass
+
+
+async def test_records_round_trip_in_order_and_are_acked(
+    redis: Redis, redis_prefix: str, tmp_path: Path
+) -> None:
+    producer = HandoffProducer(redis, redis_prefix, tmp_path / "spool.jsonl")
+    sent: list[HandoffRecord] = [
+        call("1.1"),
+        EmergencyReferral(linkedid="1.2", caller="138", target="119", source="ivr", reason="fire", at=NOW),
+        SurveyResult(
+            ticket_no="12345-20261122-000001", linkedid="1.3", phone="138", satisfaction="satisfied",
+            resolved=True, answered=True, at=NOW,
+        ),
+    ]
+    for record in sent:
+        assert await producer.publish(record) is True
+    got: list[HandoffRecord] = []
+
+    async def handler(record: HandoffRecord) -> None:
+        got.append(record)
+
+    consumer = HandoffConsumer(redis, redis_prefix, "c1", handler, block_ms=10)
+    assert await consumer.process_once() == 3
+    assert got == sent
+    # Acked entries are removed: the stream holds nothing pending or unread.
+    assert await redis.xlen(stream_key(redis_prefix)) == 0
+    pending = await redis.xpending(stream_key(redis_prefix), GROUP)
+    assert pending["pending"] == 0
+
+
+async def test_failed_handler_leaves_record_pending_and_retries(
+    redis: Redis, redis_prefix: str, tmp_path: Path
+) -> None:
+    producer = HandoffProducer(redis, redis_prefix, tmp_path / "spool.jsonl")
+    await producer.publish(call("2.1"))
+    database_up = False
+    written: list[str] = []
+
+    async def handler(record: HandoffRecord) -> None:
+        if not database_up:
+            raise ConnectionError("database is down")
+        assert isinstance(record, CallRecord)
+        written.append(record.linkedid)
+
+    consumer = HandoffConsumer(redis, redis_prefix, "c1", handler, block_ms=10)
+    with pytest.raises(HandlerFailed):
+        await consumer.process_once()
+    assert written == []
+    assert (await redis.xpending(stream_key(redis_prefix), GROUP))["pending"] == 1
+
+    database_up = True
+    await drain(consumer)
+    assert written == ["2.1"]
+    assert (await redis.xpending(stream_key(redis_prefix), GROUP))["pending"] == 0
+
+
+async def test_a_second_consumer_claims_records_of_a_dead_one(
+    redis: Redis, redis_prefix: str, tmp_path: Path
+) -> None:
+    producer = HandoffProducer(redis, redis_prefix, tmp_path / "spool.jsonl")
+    await producer.publish(call("3.1"))
+
+    async def crash(record: HandoffRecord) -> None:
+        raise RuntimeError("process killed mid-write")
+
+    dead = HandoffConsumer(redis, redis_prefix, "dead", crash, block_ms=10)
+    with pytest.raises(HandlerFailed):
+        await dead.process_once()
+
+    got: list[str] = []
+
+    async def handler(record: HandoffRecord) -> None:
+        got.append(record.linkedid)
+
+    survivor = HandoffConsumer(redis, redis_prefix, "alive", handler, claim_idle_ms=0, block_ms=10)
+    await survivor.process_once()
+    assert got == ["3.1"]
+
+
+async def test_poison_and_unreadable_entries_go_to_dead_letter(
+    redis: Redis, redis_prefix: str, tmp_path: Path
+) -> None:
+    await redis.xadd(stream_key(redis_prefix), {"kind": "call", "json": "{not json"})
+    producer = HandoffProducer(redis, redis_prefix, tmp_path / "spool.jsonl")
+    await producer.publish(call("4.1"))
+
+    async def always_fails(record: HandoffRecord) -> None:
+        raise ValueError("constraint violated")
+
+    consumer = HandoffConsumer(redis, redis_prefix, "c1", always_fails, max_deliveries=2, block_ms=10)
+    await drain(consumer, rounds=4)
+    dead = await redis.xrange(dead_letter_key(redis_prefix))
+    errors = sorted(fields[b"error"].decode() for _id, fields in dead)
+    assert len(errors) == 2
+    assert errors[0].startswith("handler failed: ValueError")
+    assert errors[1].startswith("unreadable")
+    # Both were acknowledged: nothing is left to retry forever.
+    assert (await redis.xpending(stream_key(redis_prefix), GROUP))["pending"] == 0
+
+
+async def test_producer_spools_while_redis_is_unreachable_and_replays(
+    redis: Redis, redis_prefix: str, tmp_path: Path
+) -> None:
+    spool = tmp_path / "spool.jsonl"
+    down = Redis(host="127.0.0.1", port=closed_port(), socket_connect_timeout=0.2)
+    offline = HandoffProducer(down, redis_prefix, spool)
+    assert await offline.publish(call("5.1")) is False
+    assert await offline.publish(call("5.2", outcome="abandoned")) is False
+    await down.aclose()
+    assert len(spool.read_text(encoding="utf-8").splitlines()) == 2
+
+    online = HandoffProducer(redis, redis_prefix, spool)
+    assert await online.flush_spool() == 2
+    assert not spool.exists()
+    entries = await redis.xrange(stream_key(redis_prefix))
+    assert [f[b"kind"] for _i, f in entries] == [b"call", b"call"]
+
+    got: list[tuple[str, str]] = []
+
+    async def handler(record: HandoffRecord) -> None:
+        assert isinstance(record, CallRecord)
+        got.append((record.linkedid, record.outcome))
+
+    await HandoffConsumer(redis, redis_prefix, "c1", handler, block_ms=10).process_once()
+    assert got == [("5.1", "answered"), ("5.2", "abandoned")]
+
+
+async def test_flush_keeps_the_rest_of_the_spool_when_redis_fails_again(
+    redis_prefix: str, tmp_path: Path
+) -> None:
+    spool = tmp_path / "spool.jsonl"
+    down = Redis(host="127.0.0.1", port=closed_port(), socket_connect_timeout=0.2)
+    producer = HandoffProducer(down, redis_prefix, spool)
+    await producer.publish(call("6.1"))
+    await producer.publish(call("6.2"))
+    assert await producer.flush_spool() == 0
+    assert len(spool.read_text(encoding="utf-8").splitlines()) == 2
+    await down.aclose()

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import pytest
+
+from hotline.settings import DEV_AMI_SECRET, QueueDef, Settings
+
+
+def test_defaults_follow_the_three_ring_rule() -> None:
+    s = Settings()
+    # 004 §11: three rings at 1 s on / 4 s off.
+    assert s.calls.ring_timeout_s == 15
+    assert s.http_port == 8000
+    assert s.agi_port == 4573
+    assert s.database_url.startswith("sqlite:///")
+
+
+def test_environment_overrides_flat_and_nested(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1/test")
+    monkeypatch.setenv("HOTLINE_AMI_HOST", "10.0.0.5")
+    monkeypatch.setenv("HOTLINE_CALLS__MAX_RINGS", "4")
+    monkeypatch.setenv("HOTLINE_RULES__COMPLAINT_COMPLETE_WORKING_DAYS", "5")
+    s = Settings()
+    assert s.database_url.startswith("postgresql+psycopg://")
+    assert s.ami_host == "10.0.0.5"
+    assert s.calls.ring_timeout_s == 20
+    assert s.rules.complaint_complete_working_days == 5
+
+
+def test_production_refuses_default_secrets() -> None:
+    with pytest.raises(ValueError, match="HOTLINE_AMI_SECRET"):
+        Settings(mode="production", token_secret="a-long-enough-real-secret")
+    with pytest.raises(ValueError, match="HOTLINE_TOKEN_SECRET"):
+        Settings(mode="production", ami_secret="another-real-secret")
+    ok = Settings(mode="production", ami_secret="x" * 16, token_secret="y" * 16)
+    assert ok.ami_secret != DEV_AMI_SECRET
+
+
+def test_undefined_queues_are_refused() -> None:
+    with pytest.raises(ValueError, match="q-missing"):
+        Settings(dids={"12345": "q-missing"})
+    with pytest.raises(ValueError, match="overflows to undefined"):
+        Settings(
+            queues=[QueueDef(name="q-general", title="综合", overflow_to="q-nowhere")],
+            priority_queue="q-general",
+            watch_queue="q-general",
+            dids={"12345": "q-general"},
+        )
