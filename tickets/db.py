@@ -43,6 +43,15 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+            # SQLAlchemy, not pysqlite, decides where a transaction begins (see `_sqlite_begin`).
+            dbapi_conn.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            # A deferred transaction that read first and writes later fails at once with
+            # SQLITE_BUSY when another writer committed meanwhile (busy_timeout cannot help);
+            # IMMEDIATE takes the write lock up front and waits for it instead.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)

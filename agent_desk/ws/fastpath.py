@@ -1,0 +1,41 @@
+"""A uvicorn websocket protocol that lets the hub write ready-made frames straight to the socket.
+
+Through ASGI every frame to every client is re-framed by the websockets library and passes the
+middleware stack: about 10 µs each, too slow for a wallboard update to 1,000 screens at 50 per
+second on one core. A server frame is never masked (RFC 6455 §5.1), so the bytes of one delta
+are the same for every client: the hub builds them once and this protocol puts them on each
+transport directly. It is offered to the app as the ASGI scope extension `hotline.ws.raw`;
+sessions without it (another server, tests) fall back to plain ASGI sends.
+Run uvicorn with `ws=FanoutWebSocketProtocol` to enable it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.http11 import Request
+
+from agent_desk.ws.protocol import RAW_WRITE_EXTENSION
+
+
+class FanoutWebSocketProtocol(WebSocketsSansIOProtocol):
+    def handle_connect(self, event: Request) -> None:
+        super().handle_connect(event)
+        scope: Any = getattr(self, "scope", None)
+        # The ASGI task was only scheduled by super(): it sees this extension when it starts.
+        if scope is not None:
+            scope["extensions"][RAW_WRITE_EXTENSION] = {"write": self.write_frame}
+
+    def write_frame(self, frame: bytes, buffer_limit: int) -> bool:
+        """Writes a prepared frame; False when the socket is closing or `buffer_limit` bytes behind.
+
+        A frame sent this way is a complete uncompressed message, which permessage-deflate allows
+        (RFC 7692 §6) and which leaves the compressor of ASGI-sent frames untouched.
+        """
+        if not self.handshake_complete or self.close_sent or self.transport.is_closing():
+            return False
+        if self.transport.get_write_buffer_size() > buffer_limit:
+            return False
+        self.transport.write(frame)
+        return True

@@ -1,0 +1,259 @@
+"""The command bus from the web desk (another process) to the AMI role, over Redis.
+
+A client LPUSHes an envelope ``{"id", "command", "reply_to", "deadline"}`` on ``<p>cmd:requests``
+and BLPOPs ``<p>cmd:reply:<id>``; the AMI role holding the lease BRPOPs requests, executes them
+(`callflow.executor`) and LPUSHes a `CommandReply`. A request nobody took before its deadline is
+withdrawn by the client and never executed late; a request taken after its deadline is dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from callflow.store import Keys
+from tickets.contracts import EmergencyService
+
+log = logging.getLogger(__name__)
+
+Ext = Annotated[str, Field(pattern=r"^[0-9]{2,8}$")]
+Phone = Annotated[str, Field(pattern=r"^\+?[0-9]{3,20}$")]
+ChannelName = Annotated[str, Field(pattern=r"^[A-Za-z]+/[A-Za-z0-9@._;\-]+$", max_length=120)]
+
+REPLY_TTL_S = 60
+
+
+class SeatLogin(BaseModel):
+    """Log a seat into queues (QueueAdd, MemberName 坐席<ext>, StateInterface PJSIP/<ext>)."""
+
+    type: Literal["seat_login"] = "seat_login"
+    seat: Ext
+    queues: list[str] = Field(default_factory=list)  # empty: the default queue
+    paused: bool = False
+
+
+class SeatLogout(BaseModel):
+    type: Literal["seat_logout"] = "seat_logout"
+    seat: Ext
+    queues: list[str] = Field(default_factory=list)  # empty: every queue the seat is in
+
+
+class SetReady(BaseModel):
+    type: Literal["ready"] = "ready"
+    seat: Ext
+
+
+class SetNotReady(BaseModel):
+    type: Literal["not_ready"] = "not_ready"
+    seat: Ext
+    reason: str = Field(min_length=1, max_length=40)
+
+
+class Wrapup(BaseModel):
+    """Not ready with reason 话后整理 for `seconds` (default settings.calls.wrapup_s), then ready."""
+
+    type: Literal["wrapup"] = "wrapup"
+    seat: Ext
+    seconds: int | None = Field(default=None, ge=1, le=3600)
+
+
+class AttachTicket(BaseModel):
+    """Links the live call to the ticket the seat created, so the call record carries it."""
+
+    type: Literal["attach_ticket"] = "attach_ticket"
+    linkedid: str = Field(min_length=1, max_length=64)
+    ticket_no: str = Field(min_length=1, max_length=64)
+
+
+class ThreeWay(BaseModel):
+    """三方通话: citizen + seat + a unit's duty line in one bridge (DOMAIN.md §4)."""
+
+    type: Literal["threeway"] = "threeway"
+    seat: Ext
+    linkedid: str = Field(min_length=1, max_length=64)
+    number: Phone
+    unit_code: str | None = None
+
+
+class EmergencyTransfer(BaseModel):
+    """DOMAIN.md §3: re-route to 110/119/120/122; `threeway` keeps the seat on the line."""
+
+    type: Literal["emergency"] = "emergency"
+    seat: Ext
+    linkedid: str = Field(min_length=1, max_length=64)
+    target: EmergencyService
+    mode: Literal["blind", "threeway"] = "blind"
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class Spy(BaseModel):
+    """A supervisor's phone listens to / whispers to / barges into a seat (ChanSpy)."""
+
+    type: Literal["spy"] = "spy"
+    supervisor: Ext
+    seat: Ext
+    mode: Literal["listen", "whisper", "barge"]
+
+
+class SurveyCallback(BaseModel):
+    """回访: call the citizen into the survey IVR for a ticket (000 §25)."""
+
+    type: Literal["survey_callback"] = "survey_callback"
+    ticket_no: str = Field(min_length=1, max_length=64)
+    phone: Phone
+
+
+class MissedCallback(BaseModel):
+    """漏接回拨: ring the seat first, then dial the citizen who abandoned."""
+
+    type: Literal["missed_callback"] = "missed_callback"
+    seat: Ext
+    phone: Phone
+
+
+class HangupChannel(BaseModel):
+    type: Literal["hangup"] = "hangup"
+    channel: ChannelName
+
+
+Command = Annotated[
+    SeatLogin
+    | SeatLogout
+    | SetReady
+    | SetNotReady
+    | Wrapup
+    | AttachTicket
+    | ThreeWay
+    | EmergencyTransfer
+    | Spy
+    | SurveyCallback
+    | MissedCallback
+    | HangupChannel,
+    Field(discriminator="type"),
+]
+command_adapter: TypeAdapter[Command] = TypeAdapter(Command)
+
+ReplyCode = Literal["ok", "invalid", "not_found", "conflict", "ami_error", "timeout", "expired"]
+
+
+class CommandReply(BaseModel):
+    ok: bool
+    code: ReplyCode
+    message: str  # shown to the seat: Chinese
+    data: dict[str, Any] = Field(default_factory=dict)
+
+    @classmethod
+    def success(cls, message: str = "已完成", **data: Any) -> CommandReply:
+        return cls(ok=True, code="ok", message=message, data=data)
+
+    @classmethod
+    def fail(cls, code: ReplyCode, message: str, **data: Any) -> CommandReply:
+        return cls(ok=False, code=code, message=message, data=data)
+
+
+class CommandClient:
+    """Used by the web desk: `await CommandClient(redis, prefix).send(SetReady(seat="1001"))`."""
+
+    def __init__(self, redis: Redis, prefix: str) -> None:
+        self._redis = redis
+        self._keys = Keys(prefix)
+
+    async def send(self, command: Command, timeout_s: float = 5.0) -> CommandReply:
+        command_id = uuid.uuid4().hex
+        reply_key = self._keys.reply(command_id)
+        envelope = json.dumps(
+            {
+                "id": command_id,
+                "command": command.model_dump(mode="json"),
+                "reply_to": reply_key,
+                "deadline": time.time() + timeout_s,
+            },
+            ensure_ascii=False,
+        )
+        try:
+            await self._redis.lpush(self._keys.commands, envelope)
+            got = await self._redis.blpop([reply_key], timeout=timeout_s)
+        except (RedisError, OSError) as exc:
+            return CommandReply.fail("ami_error", "呼叫控制服务暂时不可用，请稍后重试", error=str(exc))
+        if got is None:
+            try:
+                withdrawn = await self._redis.lrem(self._keys.commands, 1, envelope)
+            except (RedisError, OSError):
+                withdrawn = 0
+            if withdrawn:
+                return CommandReply.fail("timeout", "呼叫控制服务未响应，请稍后重试")
+            return CommandReply.fail("timeout", "呼叫控制处理超时，请查看通话状态后再试")
+        return CommandReply.model_validate_json(got[1])
+
+
+Executor = Callable[[Command], Awaitable[CommandReply]]
+
+
+class CommandServer:
+    """Runs in the AMI role while it is connected: takes requests, executes, replies."""
+
+    def __init__(self, redis: Redis, prefix: str, execute: Executor, *, block_s: float = 1.0) -> None:
+        self._redis = redis
+        self._keys = Keys(prefix)
+        self._execute = execute
+        self._block_s = block_s
+        self.handled = 0
+
+    async def run(self) -> None:
+        while True:
+            try:
+                got = await self._redis.brpop([self._keys.commands], timeout=self._block_s)
+            except (RedisError, OSError) as exc:
+                log.warning("commands: Redis unavailable (%s)", exc)
+                await asyncio.sleep(self._block_s)
+                continue
+            if got is not None:
+                await self.handle(got[1])
+
+    async def handle(self, raw: bytes | str) -> None:
+        try:
+            envelope = json.loads(raw)
+            reply_to = str(envelope["reply_to"])
+            deadline = float(envelope.get("deadline", 0))
+        except (ValueError, KeyError, TypeError):
+            log.error("commands: dropping unreadable request %r", raw[:200])
+            return
+        if not reply_to.startswith(self._keys.reply("")):
+            log.error("commands: dropping request with a foreign reply key %r", reply_to)
+            return
+        if deadline and time.time() > deadline:
+            # The client has given up; doing it now would surprise the seat.
+            log.warning("commands: request %s expired before it was taken", envelope.get("id"))
+            return
+        try:
+            command = command_adapter.validate_python(envelope.get("command"))
+        except ValidationError as exc:
+            await self._reply(
+                reply_to, CommandReply.fail("invalid", "指令格式错误", errors=exc.errors(include_url=False))
+            )
+            return
+        try:
+            reply = await self._execute(command)
+        except Exception as exc:
+            log.exception("commands: %s failed", command.type)
+            reply = CommandReply.fail("ami_error", "呼叫控制执行失败", error=str(exc))
+        self.handled += 1
+        await self._reply(reply_to, reply)
+
+    async def _reply(self, key: str, reply: CommandReply) -> None:
+        try:
+            pipe = self._redis.pipeline(transaction=True)
+            pipe.lpush(key, reply.model_dump_json())
+            pipe.expire(key, REPLY_TTL_S)
+            await pipe.execute()
+        except (RedisError, OSError) as exc:
+            log.warning("commands: could not reply (%s)", exc)

@@ -1,0 +1,280 @@
+"""The AGI protocol: environment block, replies, and the typed session API the flows use.
+
+Wire format (Asterisk 22 res_agi, confirmed by ../shared/asterisk-captures/*/agi-*.jsonl):
+the channel sends ``agi_key: value`` lines ended by a blank line; then every command line gets
+one reply ``<code> result=<value> [(<data>)] [key=value ...]``. ``HANGUP`` arrives on its own
+line when the caller hangs up (FastAGI only); after that media commands answer ``511``.
+``520-`` starts a multi-line usage error ended by a ``520 `` line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+# Asterisk's reply codes (res_agi.c): 200 ok, 510 unknown command, 511 dead channel, 520 usage.
+CODE_OK = 200
+CODE_INVALID = 510
+CODE_DEAD = 511
+CODE_USAGE = 520
+
+_REPLY = re.compile(r"^(?P<code>\d{3})(?P<sep>[ -]|$)(?P<body>.*)$")
+_RESULT = re.compile(r"^result=(?P<result>\S*)(?: \((?P<data>.*)\))?(?P<rest>(?: [A-Za-z_]+=\S*)*)\s*$")
+_VARIABLE_NAME = re.compile(r"^[A-Za-z0-9_()\-.:,]+$")
+
+
+class AgiError(Exception):
+    """Base of every AGI failure a flow may see."""
+
+
+class AgiHangup(AgiError):
+    """The caller hung up (511, ``result=-1 (hangup)``, or the connection closed)."""
+
+
+class AgiTimeout(AgiError):
+    """Asterisk did not answer a command within its time budget."""
+
+
+class AgiProtocolError(AgiError):
+    """A line that is not AGI (corrupt stream or not an Asterisk on the other end)."""
+
+
+class AgiCommandError(AgiError):
+    """Asterisk refused the command (510 unknown, 520 usage) or the application failed."""
+
+    def __init__(self, command: str, reply: AgiReply) -> None:
+        super().__init__(f"{command!r} failed: {reply.raw}")
+        self.command = command
+        self.reply = reply
+
+
+@dataclass(frozen=True, slots=True)
+class AgiReply:
+    code: int
+    result: str = ""
+    data: str | None = None
+    extra: Mapping[str, str] = field(default_factory=dict)
+    raw: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.code == CODE_OK
+
+    @property
+    def result_int(self) -> int | None:
+        try:
+            return int(self.result)
+        except ValueError:
+            return None
+
+
+def parse_reply(line: str) -> AgiReply:
+    """Parses one reply line (a 520 usage block arrives here already joined by the reader)."""
+    m = _REPLY.match(line)
+    if m is None:
+        raise AgiProtocolError(f"not an AGI reply: {line[:80]!r}")
+    code = int(m["code"])
+    body = m["body"]
+    if code != CODE_OK:
+        return AgiReply(code=code, data=body or None, raw=line)
+    r = _RESULT.match(body)
+    if r is None:
+        raise AgiProtocolError(f"200 reply without result=: {line[:80]!r}")
+    extra: dict[str, str] = {}
+    for pair in r["rest"].split():
+        key, _, value = pair.partition("=")
+        extra[key] = value
+    return AgiReply(code=code, result=r["result"], data=r["data"], extra=extra, raw=line)
+
+
+@dataclass(frozen=True, slots=True)
+class AgiEnvironment:
+    """The ``agi_*`` block Asterisk sends first."""
+
+    values: Mapping[str, str]
+
+    def get(self, key: str, default: str = "") -> str:
+        return self.values.get(key, default)
+
+    @property
+    def script(self) -> str:
+        """Route name: ``agi://host:port/ivr?x=1`` → ``ivr``."""
+        raw = self.values.get("agi_network_script") or self.values.get("agi_request", "").rsplit("/", 1)[-1]
+        return raw.split("?", 1)[0].strip("/")
+
+    @property
+    def uniqueid(self) -> str:
+        return self.get("agi_uniqueid")
+
+    @property
+    def channel(self) -> str:
+        return self.get("agi_channel")
+
+    @property
+    def callerid(self) -> str:
+        return _known(self.get("agi_callerid"))
+
+    @property
+    def dnid(self) -> str:
+        return _known(self.get("agi_dnid"))
+
+    @property
+    def extension(self) -> str:
+        return _known(self.get("agi_extension"))
+
+    @property
+    def arguments(self) -> list[str]:
+        args: list[str] = []
+        i = 1
+        while f"agi_arg_{i}" in self.values:
+            args.append(self.values[f"agi_arg_{i}"])
+            i += 1
+        return args
+
+
+def _known(value: str) -> str:
+    # Asterisk writes "unknown" for an absent caller id / DNID.
+    return "" if value in ("unknown", "") else value
+
+
+def parse_environment(block: str) -> AgiEnvironment:
+    """Parses the environment block; lines without ``: `` are skipped, not fatal."""
+    values: dict[str, str] = {}
+    for line in block.splitlines():
+        key, sep, value = line.partition(":")
+        key = key.strip()
+        if not sep or not key.startswith("agi_"):
+            continue
+        values[key] = value.strip()
+    if "agi_request" not in values and "agi_network_script" not in values:
+        raise AgiProtocolError("environment block names no script (agi_request / agi_network_script)")
+    return AgiEnvironment(values)
+
+
+def quote(arg: str) -> str:
+    """Quotes one AGI argument; res_agi splits on blanks and honours ``"`` and ``\\``."""
+    if arg and not any(c in arg for c in ' \t"\\'):
+        return arg
+    return '"' + arg.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class Channel(Protocol):
+    """What the session needs from the connection: send one command, await its reply."""
+
+    @property
+    def hung_up(self) -> bool: ...
+
+    def command(self, line: str, budget_s: float) -> Awaitable[AgiReply]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RecordResult:
+    ended_by: Literal["timeout", "dtmf", "silence"]
+    digit: str | None
+    endpos: int
+
+
+class AgiSession:
+    """Typed AGI commands; every one raises `AgiHangup` once the caller is gone."""
+
+    def __init__(self, env: AgiEnvironment, channel: Channel, command_timeout_s: float) -> None:
+        self.env = env
+        self._channel = channel
+        self._timeout = command_timeout_s
+
+    @property
+    def hung_up(self) -> bool:
+        return self._channel.hung_up
+
+    async def _run(self, line: str, media_s: float = 0.0) -> AgiReply:
+        reply = await self._channel.command(line, self._timeout + media_s)
+        if reply.code == CODE_DEAD:
+            raise AgiHangup(f"channel is gone ({line.split(' ', 2)[:2]})")
+        if reply.code != CODE_OK:
+            raise AgiCommandError(line, reply)
+        return reply
+
+    async def _media(self, line: str, media_s: float) -> AgiReply:
+        reply = await self._run(line, media_s)
+        if reply.result == "-1":
+            # -1 means "hangup" or "could not play/record"; the HANGUP line tells them apart.
+            if reply.data == "hangup" or self.hung_up:
+                raise AgiHangup(f"caller hung up during {line.split(' ', 2)[:2]}")
+            raise AgiCommandError(line, reply)
+        return reply
+
+    async def answer(self) -> None:
+        reply = await self._run("ANSWER")
+        if reply.result == "-1":
+            raise AgiHangup("ANSWER failed: channel is gone")
+
+    async def get_variable(self, name: str) -> str | None:
+        _check_name(name)
+        reply = await self._run(f"GET VARIABLE {name}")
+        # "200 result=0" means not set; "200 result=1 (value)" carries the value.
+        if reply.result != "1":
+            return None
+        return reply.data or ""
+
+    async def set_variable(self, name: str, value: str) -> None:
+        _check_name(name)
+        await self._run(f"SET VARIABLE {name} {quote(value)}")
+
+    async def stream_file(self, path: str, escape_digits: str = "", max_s: float = 30.0) -> str | None:
+        """Plays a prompt (no extension); returns the digit that interrupted it, if any."""
+        reply = await self._media(f"STREAM FILE {quote(path)} {quote(escape_digits)}", max_s)
+        code = reply.result_int
+        return chr(code) if code else None
+
+    async def get_data(self, path: str, timeout_ms: int, max_digits: int) -> str:
+        """Plays a prompt and collects DTMF; returns "" when the caller pressed nothing."""
+        reply = await self._media(
+            f"GET DATA {quote(path)} {timeout_ms} {max_digits}", 30.0 + timeout_ms / 1000
+        )
+        return reply.result
+
+    async def record_file(
+        self,
+        path: str,
+        fmt: str = "wav",
+        escape_digits: str = "#",
+        timeout_ms: int = 15000,
+        silence_s: int = 3,
+        beep: bool = True,
+    ) -> RecordResult:
+        parts = [
+            "RECORD FILE",
+            quote(path),
+            fmt,
+            quote(escape_digits),
+            str(timeout_ms),
+            "0",
+        ]
+        if beep:
+            parts.append("BEEP")
+        if silence_s > 0:
+            parts.append(f"s={silence_s}")
+        reply = await self._media(" ".join(parts), timeout_ms / 1000)
+        endpos = int(reply.extra.get("endpos", "0") or 0)
+        if reply.data == "dtmf":
+            code = reply.result_int
+            return RecordResult("dtmf", chr(code) if code else None, endpos)
+        if reply.data == "timeout":
+            return RecordResult("timeout", None, endpos)
+        return RecordResult("silence", None, endpos)
+
+    async def verbose(self, message: str, level: int = 1) -> None:
+        await self._run(f"VERBOSE {quote(message)} {level}")
+
+    async def hangup(self) -> None:
+        await self._run("HANGUP")
+
+
+def _check_name(name: str) -> None:
+    if not _VARIABLE_NAME.match(name):
+        raise ValueError(f"not a channel variable name: {name!r}")
+
+
+Handler = Callable[[AgiSession], Awaitable[None]]

@@ -1,0 +1,1 @@
+"""Shipped model weights (no message text; see ivr.classify)."""

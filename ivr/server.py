@@ -1,0 +1,318 @@
+"""FastAGI server on asyncio: one protocol object per Asterisk connection, one task per session.
+
+Built on `asyncio.Protocol` rather than streams or panoramisk: the reader is a callback that
+splits lines and resolves the one pending command, so a session costs one task and one future
+per command (bench/agi.py measures it against panoramisk and pyst2). Robustness rules (issue 4):
+- a client that closes before the environment block ends just goes away (panoramisk 1.4 spins
+  forever there), and an oversized or garbage block closes the connection;
+- ``HANGUP`` lines mark the session dead, ``511`` replies raise `AgiHangup`;
+- every command has a deadline (settings.agi_command_timeout_s plus its media time);
+- a failing flow is logged and the connection closed: Asterisk's AGI() returns and the dialplan
+  takes its fallback (empty HOTLINE_QUEUE → default queue). Nothing a session does reaches the
+  listener.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+from hotline.handoff import HandoffProducer
+from hotline.settings import Settings
+from ivr.agi import (
+    CODE_USAGE,
+    AgiEnvironment,
+    AgiError,
+    AgiHangup,
+    AgiProtocolError,
+    AgiReply,
+    AgiSession,
+    AgiTimeout,
+    Handler,
+    parse_environment,
+    parse_reply,
+)
+from tickets.db import Database
+
+log = logging.getLogger(__name__)
+
+MAX_ENV_BYTES = 16 * 1024  # a real block is ~600 bytes
+MAX_LINE_BYTES = 8 * 1024
+ENV_TIMEOUT_S = 10.0  # a client that connects and sends nothing is dropped
+
+
+@dataclass(slots=True)
+class ServerStats:
+    sessions: int = 0
+    completed: int = 0
+    hangups: int = 0
+    timeouts: int = 0
+    failures: int = 0
+    rejected: int = 0
+
+
+class _Connection(asyncio.Protocol):
+    """One FastAGI connection: environment block, then strictly one command in flight."""
+
+    __slots__ = (
+        "_buf",
+        "_env_done",
+        "_env_timer",
+        "_hung_up",
+        "_pending",
+        "_server",
+        "_task",
+        "_timer",
+        "_transport",
+        "_usage",
+    )
+
+    def __init__(self, server: FastAgiServer) -> None:
+        self._server = server
+        self._buf = b""
+        self._env_done = False
+        self._transport: asyncio.Transport | None = None
+        self._pending: asyncio.Future[AgiReply] | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._env_timer: asyncio.TimerHandle | None = None
+        self._hung_up = False
+        self._usage: list[str] | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    # --- asyncio.Protocol -------------------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+        self._server._connections.add(self)
+        self._env_timer = self._server._loop.call_later(ENV_TIMEOUT_S, self._env_expired)
+
+    def data_received(self, data: bytes) -> None:
+        self._buf += data
+        if not self._env_done:
+            end = self._buf.find(b"\n\n")
+            if end < 0:
+                if len(self._buf) > MAX_ENV_BYTES:
+                    self._reject("environment block too large")
+                return
+            block, self._buf = self._buf[:end], self._buf[end + 2 :]
+            self._start(block)
+            if not self._env_done:
+                return
+        self._lines()
+
+    def eof_received(self) -> bool | None:
+        return None  # close our side too
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._hung_up = True
+        self._server._connections.discard(self)
+        if self._env_timer is not None:
+            self._env_timer.cancel()
+        self._fail(AgiHangup("Asterisk closed the connection"))
+
+    # --- environment ------------------------------------------------------------------------
+    def _start(self, raw: bytes) -> None:
+        if self._env_timer is not None:
+            self._env_timer.cancel()
+            self._env_timer = None
+        try:
+            env = parse_environment(raw.decode("utf-8", "replace").replace("\r", ""))
+        except AgiProtocolError as exc:
+            self._reject(str(exc))
+            return
+        handler = self._server.routes.get(env.script)
+        if handler is None:
+            self._reject(f"no route for script {env.script!r}")
+            return
+        self._env_done = True
+        session = AgiSession(env, self, self._server.command_timeout_s)
+        self._task = self._server._loop.create_task(self._run(handler, session))
+        self._server._tasks.add(self._task)
+        self._task.add_done_callback(self._server._tasks.discard)
+
+    def _env_expired(self) -> None:
+        self._env_timer = None
+        self._reject("no environment block")
+
+    def _reject(self, why: str) -> None:
+        self._server.stats.rejected += 1
+        log.warning("fastagi: closing connection: %s", why)
+        if self._transport is not None:
+            self._transport.close()
+
+    async def _run(self, handler: Handler, session: AgiSession) -> None:
+        stats = self._server.stats
+        stats.sessions += 1
+        env = session.env
+        try:
+            await handler(session)
+            stats.completed += 1
+        except AgiHangup:
+            stats.hangups += 1
+            log.info("fastagi: %s %s: caller hung up", env.script, env.uniqueid)
+        except AgiTimeout as exc:
+            stats.timeouts += 1
+            log.warning("fastagi: %s %s: %s", env.script, env.uniqueid, exc)
+        except AgiError as exc:
+            stats.failures += 1
+            log.warning("fastagi: %s %s: %s", env.script, env.uniqueid, exc)
+        except Exception:
+            stats.failures += 1
+            log.exception("fastagi: %s %s: flow failed; the dialplan takes its fallback", env.script, env.uniqueid)
+        finally:
+            if self._transport is not None:
+                self._transport.close()
+
+    # --- replies ----------------------------------------------------------------------------
+    def _lines(self) -> None:
+        while True:
+            nl = self._buf.find(b"\n")
+            if nl < 0:
+                if len(self._buf) > MAX_LINE_BYTES:
+                    self._buf = b""
+                    self._fail(AgiProtocolError("reply line too long"))
+                return
+            raw, self._buf = self._buf[:nl], self._buf[nl + 1 :]
+            self._line(raw.decode("utf-8", "replace").rstrip("\r"))
+
+    def _line(self, line: str) -> None:
+        if self._usage is not None:
+            # 520 usage block: collect until the closing "520 " line.
+            self._usage.append(line)
+            if line.startswith("520 "):
+                text = "\n".join(self._usage)
+                self._usage = None
+                self._resolve(AgiReply(code=CODE_USAGE, data=text, raw=text))
+            return
+        if line == "HANGUP":
+            self._hung_up = True
+            return
+        if not line:
+            return
+        if line.startswith("520-"):
+            self._usage = [line]
+            return
+        try:
+            reply = parse_reply(line)
+        except AgiProtocolError as exc:
+            self._fail(exc)
+            return
+        if reply.code == 100:  # "100 result=0 Trying..." precedes the real reply
+            return
+        self._resolve(reply)
+
+    def _resolve(self, reply: AgiReply) -> None:
+        fut = self._pending
+        if fut is None:
+            log.debug("fastagi: unsolicited line %r", reply.raw)
+            return
+        self._pending = None
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if not fut.done():
+            fut.set_result(reply)
+
+    def _fail(self, exc: Exception) -> None:
+        fut = self._pending
+        self._pending = None
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if fut is not None and not fut.done():
+            fut.set_exception(exc)
+
+    # --- ivr.agi.Channel ----------------------------------------------------------------------
+    @property
+    def hung_up(self) -> bool:
+        return self._hung_up
+
+    def command(self, line: str, budget_s: float) -> asyncio.Future[AgiReply]:
+        loop = self._server._loop
+        fut: asyncio.Future[AgiReply] = loop.create_future()
+        transport = self._transport
+        if transport is None or transport.is_closing():
+            fut.set_exception(AgiHangup("connection is closed"))
+            return fut
+        if self._pending is not None:
+            fut.set_exception(AgiProtocolError("a command is already in flight"))
+            return fut
+        if "\n" in line or "\r" in line:
+            fut.set_exception(ValueError(f"AGI command contains a line break: {line!r}"))
+            return fut
+        self._pending = fut
+        self._timer = loop.call_later(budget_s, self._expire, line, budget_s)
+        transport.write(line.encode("utf-8") + b"\n")
+        return fut
+
+    def _expire(self, line: str, budget_s: float) -> None:
+        self._timer = None
+        self._fail(AgiTimeout(f"no reply to {line.split(' ', 2)[:2]} within {budget_s:.1f} s"))
+
+    def abort(self) -> None:
+        if self._transport is not None:
+            self._transport.abort()
+
+
+class FastAgiServer:
+    """Listens for Asterisk's FastAGI connections and runs the routed handler per session."""
+
+    def __init__(self, routes: Mapping[str, Handler], command_timeout_s: float = 5.0) -> None:
+        self.routes = dict(routes)
+        self.command_timeout_s = command_timeout_s
+        self.stats = ServerStats()
+        self._server: asyncio.Server | None = None
+        self._connections: set[_Connection] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._loop = asyncio.get_running_loop()
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0, backlog: int = 4096) -> int:
+        """Binds and starts accepting; returns the bound port (use 0 in tests)."""
+        self._server = await self._loop.create_server(
+            lambda: _Connection(self), host, port, backlog=backlog, reuse_address=True
+        )
+        sock = self._server.sockets[0]
+        bound: int = sock.getsockname()[1]
+        log.info("fastagi: listening on %s:%d (%s)", host, bound, ", ".join(sorted(self.routes)))
+        return bound
+
+    @property
+    def active_connections(self) -> int:
+        return len(self._connections)
+
+    @property
+    def active_sessions(self) -> int:
+        return len(self._tasks)
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        for task in list(self._tasks):
+            task.cancel()
+        for conn in list(self._connections):
+            conn.abort()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._server is not None:
+            with contextlib.suppress(Exception):
+                await self._server.wait_closed()
+
+
+async def serve_fastagi(settings: Settings, redis: Redis, db: Database, producer: HandoffProducer) -> None:
+    """The `agi` role: serves the intake and survey flows until cancelled."""
+    from ivr.app import build_routes
+
+    routes, closers = await build_routes(settings, redis, db, producer)
+    server = FastAgiServer(routes, settings.agi_command_timeout_s)
+    await server.start(settings.agi_host, settings.agi_port)
+    try:
+        await asyncio.Future()  # until cancelled
+    finally:
+        await server.close()
+        for close in closers:
+            close()

@@ -1,0 +1,164 @@
+"""Writes the call path's hand-off records (tickets.contracts) into the database, idempotently.
+
+Keys: `CallLink.linkedid` for a call, (linkedid, target) for an emergency referral, (ticket_no,
+linkedid) for a survey. A record seen before changes nothing, so the ticket writer may deliver
+the same stream entry twice (crash between commit and ack) without duplicating anything.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from hotline.settings import Settings
+from tickets import service
+from tickets.actors import IVR_SURVEY, SYSTEM
+from tickets.contracts import CallRecord, HandoffRecord, SurveyResult
+from tickets.contracts import EmergencyReferral as ReferralRecord
+from tickets.errors import NotFound
+from tickets.models import CallbackTask, CallLink, Category, EmergencyReferral, Survey, Ticket
+from tickets.schemas import CallbackInput, TicketIntake
+from tickets.vocab import CallbackKind, Channel, Satisfaction, Status, TicketType
+
+# A missed call is called back within the hour (DOMAIN.md §1: every call answered).
+MISSED_CALL_CALLBACK_MINUTES = 60
+MISSED_OUTCOMES = ("abandoned", "unanswered")
+_TYPES = {t.value for t in TicketType}
+
+
+def ingest_record(session: Session, record: HandoffRecord, settings: Settings, now: datetime) -> None:
+    if isinstance(record, CallRecord):
+        _ingest_call(session, record, settings, now)
+    elif isinstance(record, ReferralRecord):
+        _ingest_referral(session, record)
+    elif isinstance(record, SurveyResult):
+        _ingest_survey(session, record, settings, now)
+    else:  # pragma: no cover - the discriminated union has no other member
+        raise TypeError(f"unknown hand-off record {type(record).__name__}")
+
+
+def _ingest_call(session: Session, record: CallRecord, settings: Settings, now: datetime) -> None:
+    if session.exec(select(CallLink.id).where(CallLink.linkedid == record.linkedid)).first() is not None:
+        return
+    link = CallLink(
+        linkedid=record.linkedid, caller=record.caller, did=record.did, outcome=record.outcome,
+        started_at=record.started_at, ended_at=record.ended_at, seat=record.seat, queue=record.queue,
+        wait_s=record.wait_s, talk_s=record.talk_s,
+        recording_path=record.recording_path or (record.ivr.recording_path if record.ivr else None),
+        record_json=record.model_dump_json(),
+    )
+    referral = session.exec(
+        select(EmergencyReferral).where(EmergencyReferral.linkedid == record.linkedid)
+    ).first()
+    if referral is not None:
+        link.referral_id = referral.id
+    session.add(link)
+    session.flush()
+    ctx = service.Ctx(settings, now)
+    if record.outcome in MISSED_OUTCOMES:
+        # 漏接回拨: the citizen left the queue before a seat answered.
+        session.add(
+            CallbackTask(kind=CallbackKind.MISSED_CALL, phone=record.caller, linkedid=record.linkedid,
+                         created_at=now, due_at=record.ended_at + _minutes(MISSED_CALL_CALLBACK_MINUTES),
+                         note=f"队列{record.queue or ''}等待{record.wait_s or 0:.0f}秒后挂机")
+        )
+        return
+    if record.outcome != "answered":
+        return  # ivr_hangup / emergency_referred: the link (and the referral) is the record
+    ticket = _ticket(session, record.ticket_no) if record.ticket_no else None
+    if ticket is None:
+        ticket = service.create_ticket(session, SYSTEM, _draft_intake(session, record), ctx)
+        service.add_event(session, ticket, SYSTEM, "draft_from_call", ctx,
+                          note="通话结束时未关联工单,系统生成待补录工单",
+                          data={"linkedid": record.linkedid, "seat": record.seat,
+                                "ticket_no_given": record.ticket_no})
+    link.ticket_id = ticket.id
+    session.add(link)
+    service.add_event(session, ticket, SYSTEM, "call_linked", ctx, from_status=ticket.status,
+                      data={"linkedid": record.linkedid, "seat": record.seat})
+
+
+def _ticket(session: Session, ticket_no: str) -> Ticket | None:
+    return session.exec(select(Ticket).where(Ticket.ticket_no == ticket_no)).first()
+
+
+def _draft_intake(session: Session, record: CallRecord) -> TicketIntake:
+    ivr = record.ivr
+    category = ivr.category if ivr and ivr.category else None
+    if category is not None and session.get(Category, category) is None:
+        category = None
+    ticket_type = ivr.ticket_type if ivr and ivr.ticket_type in _TYPES else TicketType.HELP
+    transcript = (ivr.transcript or "").strip() if ivr else ""
+    return TicketIntake(
+        channel=Channel.PHONE, type=TicketType(ticket_type), category_code=category,
+        title=(transcript[:30] or "来电待补录"),
+        content=transcript or f"来电{record.caller},坐席{record.seat or '未知'}接听,请补录诉求内容",
+        citizen_name=record.caller_name, citizen_phone=record.caller,
+    )
+
+
+def _ingest_referral(session: Session, record: ReferralRecord) -> None:
+    existing = session.exec(
+        select(EmergencyReferral).where(
+            EmergencyReferral.linkedid == record.linkedid, EmergencyReferral.target == record.target
+        )
+    ).first()
+    if existing is not None:
+        return
+    referral = EmergencyReferral(
+        linkedid=record.linkedid, caller=record.caller, target=record.target, source=record.source,
+        reason=record.reason, transcript=record.transcript, seat=record.seat, at=record.at, outcome=record.outcome,
+    )
+    session.add(referral)
+    session.flush()
+    link = session.exec(select(CallLink).where(CallLink.linkedid == record.linkedid)).first()
+    if link is not None and link.referral_id is None:
+        link.referral_id = referral.id
+        session.add(link)
+
+
+def _ingest_survey(session: Session, record: SurveyResult, settings: Settings, now: datetime) -> None:
+    seen = session.exec(
+        select(Survey.id).where(Survey.ticket_no == record.ticket_no, Survey.linkedid == record.linkedid)
+    ).first()
+    if seen is not None:
+        return
+    ticket = _ticket(session, record.ticket_no)
+    if ticket is None:
+        # Left pending, then dead-lettered by the consumer: kept, never silently dropped.
+        raise NotFound(f"回访结果对应的工单不存在:{record.ticket_no}")
+    ctx = service.Ctx(settings, now)
+    answered = record.answered and record.satisfaction is not None
+    if answered and ticket.status == Status.APPROVED:
+        assert record.satisfaction is not None
+        service.callback(
+            session, IVR_SURVEY, ticket.ticket_no,
+            CallbackInput(satisfaction=Satisfaction(record.satisfaction), resolved=bool(record.resolved),
+                          note="自动语音回访"),
+            ctx, linkedid=record.linkedid,
+        )
+        return
+    # Unanswered, or the ticket has moved on (a seat already called back): kept as a record.
+    session.add(
+        Survey(ticket_id=ticket.id or 0, ticket_no=ticket.ticket_no, linkedid=record.linkedid,
+               unit_code=ticket.lead_unit_code, at=record.at, answered=False if not answered else True,
+               satisfaction=record.satisfaction, resolved=record.resolved, by=IVR_SURVEY.username)
+    )
+    for task in session.exec(
+        select(CallbackTask).where(CallbackTask.ticket_id == ticket.id, CallbackTask.kind == CallbackKind.SURVEY)
+    ).all():
+        if not task.done:
+            task.attempts += 1
+            task.note = "自动语音回访未应答" if not answered else task.note
+            session.add(task)
+    service.add_event(
+        session, ticket, IVR_SURVEY, "survey_unanswered" if not answered else "survey_ignored", ctx,
+        from_status=ticket.status,
+        note="自动语音回访无应答,回访任务保持待办" if not answered else f"工单状态为{ticket.status},回访结果仅存档",
+        data={"linkedid": record.linkedid},
+    )
+
+
+def _minutes(n: int) -> timedelta:
+    return timedelta(minutes=n)

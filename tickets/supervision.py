@@ -1,0 +1,116 @@
+"""督办 (000 §23, 001 一(五)3): the scheduler marks tickets approaching and past their deadline.
+
+Steps, each recorded in the ticket's history by the system:
+1. reminder (系统提醒) when `rules.supervision_warn_fraction` of the completion time is used up;
+2. written notice (书面督办) once the deadline has passed;
+3. escalation (通报/升级) when still not replied one working day after the deadline (000 §24).
+A scheduler that was down catches up: every missed step is still written, in order.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel
+from sqlmodel import Session, col, select
+
+from hotline.settings import Settings
+from tickets import service
+from tickets.actors import SYSTEM
+from tickets.deadlines import WorkCalendar
+from tickets.errors import CalendarUnknown
+from tickets.models import Ticket, Unit
+from tickets.vocab import UNIT_STATUSES
+
+log = logging.getLogger(__name__)
+
+STEPS: dict[int, tuple[str, str]] = {
+    1: ("supervision_reminder", "系统提醒:办理时限即将到期"),
+    2: ("supervision_notice", "书面督办:已超过办结时限"),
+    3: ("supervision_escalation", "督办升级:超期一个工作日仍未答复,予以通报"),
+}
+
+
+@dataclass(frozen=True)
+class SupervisionStep:
+    ticket_no: str
+    level: int
+    action: str
+
+
+def due_level(ticket: Ticket, now: datetime, settings: Settings, calendar: WorkCalendar) -> int:
+    """The supervision level the ticket should be at now."""
+    due, start = ticket.complete_due, ticket.dispatched_at
+    if due is None or start is None:
+        return 0
+    if now > due:
+        escalate_at = calendar.add_working_days(due, 1, ZoneInfo(settings.timezone))
+        return 3 if now > escalate_at else 2
+    warn_at = start + (due - start) * settings.rules.supervision_warn_fraction
+    return 1 if now >= warn_at else 0
+
+
+def run_supervision(session: Session, settings: Settings, now: datetime) -> list[SupervisionStep]:
+    calendar = WorkCalendar.load(session)
+    ctx = service.Ctx(settings, now)
+    tickets = session.exec(
+        select(Ticket)
+        .where(col(Ticket.status).in_([s.value for s in UNIT_STATUSES]), col(Ticket.complete_due).is_not(None))
+        .where(Ticket.supervision_level < 3)
+        .with_for_update(skip_locked=True)
+    ).all()
+    steps: list[SupervisionStep] = []
+    for ticket in tickets:
+        try:
+            target = due_level(ticket, now, settings, calendar)
+        except CalendarUnknown as exc:
+            log.error("supervision: %s skipped: %s", ticket.ticket_no, exc.reason)
+            continue
+        while ticket.supervision_level < target:
+            ticket.supervision_level += 1
+            action, note = STEPS[ticket.supervision_level]
+            service.add_event(session, ticket, SYSTEM, action, ctx, from_status=ticket.status, note=note,
+                              unit_code=ticket.lead_unit_code, data={"level": ticket.supervision_level})
+            steps.append(SupervisionStep(ticket.ticket_no, ticket.supervision_level, action))
+        session.add(ticket)
+    return steps
+
+
+class BoardItem(BaseModel):
+    ticket_no: str
+    title: str
+    status: str
+    urgency: str
+    complete_due: datetime
+    supervision_level: int
+
+
+class UnitBoard(BaseModel):
+    unit_code: str
+    unit_name: str
+    overdue: list[BoardItem]
+    due_soon: list[BoardItem]
+
+
+def due_board(session: Session, now: datetime, soon: timedelta = timedelta(hours=24)) -> list[UnitBoard]:
+    """For the wallboard: per unit, overdue tickets and tickets due within `soon`."""
+    rows = session.exec(
+        select(Ticket)
+        .where(col(Ticket.status).in_([s.value for s in UNIT_STATUSES]), col(Ticket.complete_due) <= now + soon)
+        .order_by(col(Ticket.complete_due))
+    ).all()
+    names = {u.code: u.name for u in session.exec(select(Unit)).all()}
+    boards: dict[str, UnitBoard] = {}
+    for t in rows:
+        if t.complete_due is None or t.lead_unit_code is None:
+            continue
+        code = t.lead_unit_code
+        board = boards.setdefault(code, UnitBoard(unit_code=code, unit_name=names.get(code, code), overdue=[],
+                                                  due_soon=[]))
+        item = BoardItem(ticket_no=t.ticket_no, title=t.title, status=t.status, urgency=t.urgency,
+                         complete_due=t.complete_due, supervision_level=t.supervision_level)
+        (board.overdue if t.complete_due < now else board.due_soon).append(item)
+    return sorted(boards.values(), key=lambda b: (-len(b.overdue), -len(b.due_soon), b.unit_code))

@@ -1,0 +1,59 @@
+"""The ticket writer (role `worker`): hand-off stream → database, plus the supervision scheduler.
+
+The consumer acks a stream entry only after `ingest_record` committed; while the database is
+down the handler raises, the entry stays pending (`HandlerFailed`) and is retried, so nothing is
+lost, and ingestion is idempotent, so nothing is duplicated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+
+from redis.asyncio import Redis
+from sqlalchemy.exc import SQLAlchemyError
+
+from hotline.handoff import HandoffConsumer
+from hotline.settings import Settings
+from tickets.contracts import HandoffRecord
+from tickets.db import Database
+from tickets.ingest import ingest_record
+from tickets.supervision import run_supervision
+
+log = logging.getLogger(__name__)
+
+SUPERVISION_INTERVAL_S = 60.0
+
+
+def make_consumer(settings: Settings, redis: Redis, db: Database, node: str) -> HandoffConsumer:
+    async def handle(record: HandoffRecord) -> None:
+        await db.run(lambda session: ingest_record(session, record, settings, datetime.now(UTC)))
+
+    return HandoffConsumer(redis, settings.redis_prefix, f"ticket-writer-{node}", handle)
+
+
+async def supervision_loop(settings: Settings, db: Database, interval_s: float = SUPERVISION_INTERVAL_S) -> None:
+    while True:
+        try:
+            steps = await db.run(lambda session: run_supervision(session, settings, datetime.now(UTC)))
+            if steps:
+                log.info("supervision: %d steps recorded", len(steps))
+        except (SQLAlchemyError, OSError) as exc:
+            log.warning("supervision: database unavailable (%s); next pass in %.0f s", exc, interval_s)
+        await asyncio.sleep(interval_s)
+
+
+async def run_ticket_writer(
+    settings: Settings,
+    redis: Redis,
+    db: Database,
+    node: str,
+    *,
+    supervision_interval_s: float = SUPERVISION_INTERVAL_S,
+    retry_delay_s: float = 1.0,
+) -> None:
+    consumer = make_consumer(settings, redis, db, node)
+    async with asyncio.TaskGroup() as group:
+        group.create_task(consumer.run(retry_delay_s=retry_delay_s))
+        group.create_task(supervision_loop(settings, db, supervision_interval_s))
