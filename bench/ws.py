@@ -21,7 +21,6 @@ import json
 import os
 import statistics
 import struct
-import subprocess
 import sys
 import time
 import uuid
@@ -86,7 +85,9 @@ async def _serve_hub(redis_url: str, channel: str) -> None:
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
-    while not server.started:
+    for _ in range(3000):
+        if server.started:
+            break
         await asyncio.sleep(0.01)
     print("PORT", server.servers[0].sockets[0].getsockname()[1], flush=True)
     await task
@@ -161,8 +162,8 @@ class _Client(asyncio.Protocol):
         key = base64.b64encode(os.urandom(16)).decode()
         self.transport.write(
             (
-                f"GET {self._path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+                f"GET {self._path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
             ).encode()
         )
 
@@ -234,7 +235,7 @@ class _Client(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._stats.lost += 1
         if not self.ready.done():
-            self.ready.set_exception(ConnectionError("closed before the snapshot"))
+            self.ready.set_exception(ConnectionError(f"closed before the snapshot: {exc}"))
 
 
 class _Stats:
@@ -278,8 +279,8 @@ async def _connect_all(port: int, count: int, stats: _Stats, subscribe: bool) ->
 async def _run(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     redis_url = args.redis_url
     channel = f"bench:{uuid.uuid4().hex[:8]}:{CHANNEL_SUFFIX}"
-    proc = subprocess.Popen(
-        [
+    proc = await asyncio.create_subprocess_exec(
+        *(
             sys.executable,
             "-m",
             "bench",
@@ -290,13 +291,12 @@ async def _run(kind: str, args: argparse.Namespace) -> dict[str, Any]:
             redis_url,
             "--channel",
             channel,
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
+        ),
+        stdout=asyncio.subprocess.PIPE,
     )
     try:
         assert proc.stdout is not None
-        line = await asyncio.to_thread(proc.stdout.readline)
+        line = (await asyncio.wait_for(proc.stdout.readline(), 60)).decode()
         if not line.startswith("PORT "):
             raise RuntimeError(f"the {kind} server did not start: {line!r}")
         port = int(line.split()[1])
@@ -345,10 +345,11 @@ async def _run(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         }
     finally:
         proc.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(5)
-        if proc.poll() is None:
+        try:
+            await asyncio.wait_for(proc.wait(), 5)
+        except TimeoutError:
             proc.kill()
+            await proc.wait()
 
 
 def _parser() -> argparse.ArgumentParser:

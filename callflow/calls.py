@@ -80,6 +80,8 @@ def on_newchannel(state: LiveState, msg: Message) -> None:
 
 def on_varset(state: LiveState, msg: Message) -> None:
     variable = msg.get("Variable")
+    if "Value" not in msg.fields:
+        return  # truncated: an absent value must not erase a known one
     call = state.call_of_channel(msg.get("Uniqueid"), msg.get("Linkedid"))
     if call is None:
         if variable.startswith("HOTLINE_") or variable == "MIXMONITOR_FILENAME":

@@ -50,6 +50,8 @@ def on_member_changed(state: LiveState, msg: Message) -> None:
 
 
 def on_member_removed(state: LiveState, msg: Message) -> None:
+    if not msg.get("Queue"):
+        return  # a truncated or foreign event: nothing to attribute it to
     seat = _member(state, msg)
     if seat is None:
         return
@@ -62,6 +64,8 @@ def on_member_removed(state: LiveState, msg: Message) -> None:
 
 
 def on_caller_join(state: LiveState, msg: Message) -> None:
+    if not msg.get("Queue"):
+        return  # a truncated or foreign event: nothing to attribute it to
     call = ensure_call(state, msg)
     queue = msg.get("Queue")
     now = state.now()
@@ -82,6 +86,8 @@ def on_caller_join(state: LiveState, msg: Message) -> None:
 
 
 def on_caller_leave(state: LiveState, msg: Message) -> None:
+    if not msg.get("Queue"):
+        return  # a truncated or foreign event: nothing to attribute it to
     queue = msg.get("Queue")
     q = state.queue(queue)
     call = state.call_of_channel(msg.get("Uniqueid"), msg.get("Linkedid"))
@@ -90,12 +96,12 @@ def on_caller_leave(state: LiveState, msg: Message) -> None:
     q.wait_alerted.discard(linkedid)
     state.touch_queue(queue)
     if call is not None:
-        _stop_ringing(state, call.linkedid, call.ringing_seats, "cancelled")
-        call.ringing_seats.clear()
         state.touch_call(call)
 
 
 def on_caller_abandon(state: LiveState, msg: Message) -> None:
+    if not msg.get("Queue"):
+        return  # a truncated or foreign event: nothing to attribute it to
     queue = msg.get("Queue")
     hold = msg.int("HoldTime")
     stats = state.qstats(queue)
@@ -105,6 +111,9 @@ def on_caller_abandon(state: LiveState, msg: Message) -> None:
     if call is not None:
         call.abandoned = True
         call.wait_s = float(hold)
+        # The seat being rung stops ringing (queue_log RINGCANCELED); its desk must know.
+        _stop_ringing(state, call.linkedid, call.ringing_seats, "cancelled")
+        call.ringing_seats.clear()
         state.touch_call(call)
 
 
@@ -141,6 +150,8 @@ def on_agent_called(state: LiveState, msg: Message) -> None:
 
 
 def on_agent_connect(state: LiveState, msg: Message) -> None:
+    if not msg.get("Queue"):
+        return  # a truncated or foreign event: nothing to attribute it to
     ext = seat_of_interface(msg.get("Interface"))
     if ext is None:
         return
@@ -191,6 +202,8 @@ def on_agent_connect(state: LiveState, msg: Message) -> None:
 
 
 def on_agent_complete(state: LiveState, msg: Message) -> None:
+    if not msg.get("Queue"):
+        return  # a truncated or foreign event: nothing to attribute it to
     ext = seat_of_interface(msg.get("Interface"))
     if ext is None:
         return

@@ -16,7 +16,7 @@ from tickets.contracts import RingMiss
 
 def on_ring_no_answer(state: LiveState, msg: Message) -> None:
     ext = seat_of_interface(msg.get("Interface"))
-    if ext is None:
+    if ext is None or not msg.get("Queue"):
         return
     queue = msg.get("Queue")
     ring_ms = msg.int("RingTime")

@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from asterisk_conf.softswitch import SoftswitchSettings
+
 DEV_AMI_SECRET = "hotline-dev-secret"
 DEV_TOKEN_SECRET = "hotline-dev-token-secret-change-me"
 
@@ -156,6 +158,8 @@ class Settings(BaseSettings):
     default_queue: str = "q-general"
     priority_queue: str = "q-priority"
     watch_queue: str = "q-watch"
+    # Seats' phones, trunks, routes and addresses of the Asterisk side (asterisk_conf/softswitch.py).
+    softswitch: SoftswitchSettings = Field(default_factory=SoftswitchSettings)
 
     @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> Settings:

@@ -139,15 +139,12 @@ def _known(value: str) -> str:
     return "" if value in ("unknown", "") else value
 
 
+_ENV_LINE = re.compile(r"^(agi_\w+):[ \t]*(.*?)[ \t\r]*$", re.MULTILINE)
+
+
 def parse_environment(block: str) -> AgiEnvironment:
-    """Parses the environment block; lines without ``: `` are skipped, not fatal."""
-    values: dict[str, str] = {}
-    for line in block.splitlines():
-        key, sep, value = line.partition(":")
-        key = key.strip()
-        if not sep or not key.startswith("agi_"):
-            continue
-        values[key] = value.strip()
+    """Parses the environment block; lines that are not ``agi_key: value`` are skipped."""
+    values = dict(_ENV_LINE.findall(block))
     if "agi_request" not in values and "agi_network_script" not in values:
         raise AgiProtocolError("environment block names no script (agi_request / agi_network_script)")
     return AgiEnvironment(values)

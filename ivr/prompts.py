@@ -20,7 +20,7 @@ SAMPLE_RATE = 8000
 PROMPTS: Mapping[str, str] = {
     # 004 §11 / GB/T 33358: no menu by default, a human within 15 s, so the greeting is short
     # and names the emergency numbers (DOMAIN.md §3).
-    "greeting": "您好，幺二三四五热线。遇到火灾、治安、急救、交通事故，请挂机拨打幺幺九、幺幺零、幺二零、幺二二。",
+    "greeting": "您好，幺二三四五热线。紧急情况请拨幺幺零、幺幺九、幺二零、幺二二。",
     "say-request": "请在提示音后简要说出您的诉求，说完请按井号键。",
     "menu": "政务咨询请按一，水电气暖紧急问题请按二，企业诉求请按三，或直接等待人工服务。",
     "transfer": "正在为您转接人工服务，请稍候。",
@@ -57,9 +57,23 @@ def generate_prompts(out_dir: Path) -> list[Path]:
         for name, text in PROMPTS.items():
             raw = Path(tmp) / f"{name}.wav"
             out = out_dir / f"{name}.wav"
-            _run([espeak, "-v", "cmn", "-s", "160", "-w", str(raw), text])
+            _run([espeak, "-v", "cmn", "-s", "220", "-w", str(raw), text])
             part = out.with_suffix(".part.wav")
-            _run([sox, str(raw), "-r", str(SAMPLE_RATE), "-b", "16", "-c", "1", "-e", "signed-integer", str(part)])
+            _run(
+                [
+                    sox,
+                    str(raw),
+                    "-r",
+                    str(SAMPLE_RATE),
+                    "-b",
+                    "16",
+                    "-c",
+                    "1",
+                    "-e",
+                    "signed-integer",
+                    str(part),
+                ]
+            )
             part.replace(out)
             written.append(out)
     return written

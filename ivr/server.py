@@ -17,8 +17,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import cast
 
 from redis.asyncio import Redis
 
@@ -26,7 +28,6 @@ from hotline.handoff import HandoffProducer
 from hotline.settings import Settings
 from ivr.agi import (
     CODE_USAGE,
-    AgiEnvironment,
     AgiError,
     AgiHangup,
     AgiProtocolError,
@@ -57,17 +58,22 @@ class ServerStats:
 
 
 class _Connection(asyncio.Protocol):
-    """One FastAGI connection: environment block, then strictly one command in flight."""
+    """One FastAGI connection: environment block, then strictly one command in flight.
+
+    Deadlines are plain floats checked by the server's sweeper instead of one timer handle per
+    command: at thousands of sessions a heap push and cancel per command is measurable.
+    """
 
     __slots__ = (
         "_buf",
+        "_deadline",
         "_env_done",
-        "_env_timer",
         "_hung_up",
+        "_overhead",
         "_pending",
+        "_pending_line",
         "_server",
-        "_task",
-        "_timer",
+        "_since",
         "_transport",
         "_usage",
     )
@@ -78,18 +84,21 @@ class _Connection(asyncio.Protocol):
         self._env_done = False
         self._transport: asyncio.Transport | None = None
         self._pending: asyncio.Future[AgiReply] | None = None
-        self._timer: asyncio.TimerHandle | None = None
-        self._env_timer: asyncio.TimerHandle | None = None
+        self._pending_line = ""
+        self._deadline = 0.0  # loop time; 0 = nothing awaited
         self._hung_up = False
         self._usage: list[str] | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._since = 0.0  # when the server got the data it now acts on (overhead probe)
+        self._overhead = 0.0
 
     # --- asyncio.Protocol -------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
-        self._server._connections.add(self)
-        self._env_timer = self._server._loop.call_later(ENV_TIMEOUT_S, self._env_expired)
+        # uvloop's transports implement the interface without subclassing asyncio.Transport.
+        self._transport = cast(asyncio.Transport, transport)
+        server = self._server
+        server._connections.add(self)
+        server._idle.clear()
+        self._deadline = server._loop.time() + server.env_timeout_s
 
     def data_received(self, data: bytes) -> None:
         self._buf += data
@@ -100,28 +109,31 @@ class _Connection(asyncio.Protocol):
                     self._reject("environment block too large")
                 return
             block, self._buf = self._buf[:end], self._buf[end + 2 :]
+            self._deadline = 0.0
             self._start(block)
             if not self._env_done:
                 return
-        self._lines()
+        if self._buf:
+            self._lines()
 
     def eof_received(self) -> bool | None:
         return None  # close our side too
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if exc is not None:
+            log.debug("fastagi: connection lost: %s", exc)
         self._hung_up = True
-        self._server._connections.discard(self)
-        if self._env_timer is not None:
-            self._env_timer.cancel()
+        self._deadline = 0.0
+        server = self._server
+        server._connections.discard(self)
+        if not server._connections:
+            server._idle.set()
         self._fail(AgiHangup("Asterisk closed the connection"))
 
     # --- environment ------------------------------------------------------------------------
     def _start(self, raw: bytes) -> None:
-        if self._env_timer is not None:
-            self._env_timer.cancel()
-            self._env_timer = None
         try:
-            env = parse_environment(raw.decode("utf-8", "replace").replace("\r", ""))
+            env = parse_environment(raw.decode("utf-8", "replace"))
         except AgiProtocolError as exc:
             self._reject(str(exc))
             return
@@ -130,17 +142,16 @@ class _Connection(asyncio.Protocol):
             self._reject(f"no route for script {env.script!r}")
             return
         self._env_done = True
+        if self._server.probe is not None:
+            self._since = time.perf_counter()
         session = AgiSession(env, self, self._server.command_timeout_s)
-        self._task = self._server._loop.create_task(self._run(handler, session))
-        self._server._tasks.add(self._task)
-        self._task.add_done_callback(self._server._tasks.discard)
-
-    def _env_expired(self) -> None:
-        self._env_timer = None
-        self._reject("no environment block")
+        task = self._server._loop.create_task(self._run(handler, session))
+        self._server._tasks.add(task)
+        task.add_done_callback(self._server._tasks.discard)
 
     def _reject(self, why: str) -> None:
         self._server.stats.rejected += 1
+        self._deadline = 0.0
         log.warning("fastagi: closing connection: %s", why)
         if self._transport is not None:
             self._transport.close()
@@ -163,10 +174,16 @@ class _Connection(asyncio.Protocol):
             log.warning("fastagi: %s %s: %s", env.script, env.uniqueid, exc)
         except Exception:
             stats.failures += 1
-            log.exception("fastagi: %s %s: flow failed; the dialplan takes its fallback", env.script, env.uniqueid)
+            log.exception(
+                "fastagi: %s %s: flow failed; the dialplan takes its fallback", env.script, env.uniqueid
+            )
         finally:
+            self._deadline = 0.0
             if self._transport is not None:
                 self._transport.close()
+            probe = self._server.probe
+            if probe is not None:
+                probe.append(self._overhead + time.perf_counter() - self._since)
 
     # --- replies ----------------------------------------------------------------------------
     def _lines(self) -> None:
@@ -212,20 +229,28 @@ class _Connection(asyncio.Protocol):
             log.debug("fastagi: unsolicited line %r", reply.raw)
             return
         self._pending = None
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._deadline = 0.0
+        if self._server.probe is not None:
+            self._since = time.perf_counter()
         if not fut.done():
             fut.set_result(reply)
 
     def _fail(self, exc: Exception) -> None:
         fut = self._pending
         self._pending = None
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._deadline = 0.0
         if fut is not None and not fut.done():
             fut.set_exception(exc)
+
+    def _expire(self) -> None:
+        """Called by the sweeper once `_deadline` has passed."""
+        if self._env_done:
+            budget = self._server.command_timeout_s
+            self._fail(
+                AgiTimeout(f"no reply to {self._pending_line.split(' ', 2)[:2]} in time (>{budget:.1f} s)")
+            )
+        else:
+            self._reject("no environment block in time")
 
     # --- ivr.agi.Channel ----------------------------------------------------------------------
     @property
@@ -233,8 +258,8 @@ class _Connection(asyncio.Protocol):
         return self._hung_up
 
     def command(self, line: str, budget_s: float) -> asyncio.Future[AgiReply]:
-        loop = self._server._loop
-        fut: asyncio.Future[AgiReply] = loop.create_future()
+        server = self._server
+        fut: asyncio.Future[AgiReply] = server._loop.create_future()
         transport = self._transport
         if transport is None or transport.is_closing():
             fut.set_exception(AgiHangup("connection is closed"))
@@ -246,13 +271,12 @@ class _Connection(asyncio.Protocol):
             fut.set_exception(ValueError(f"AGI command contains a line break: {line!r}"))
             return fut
         self._pending = fut
-        self._timer = loop.call_later(budget_s, self._expire, line, budget_s)
+        self._pending_line = line
+        self._deadline = server._loop.time() + budget_s
         transport.write(line.encode("utf-8") + b"\n")
+        if server.probe is not None:
+            self._overhead += time.perf_counter() - self._since
         return fut
-
-    def _expire(self, line: str, budget_s: float) -> None:
-        self._timer = None
-        self._fail(AgiTimeout(f"no reply to {line.split(' ', 2)[:2]} within {budget_s:.1f} s"))
 
     def abort(self) -> None:
         if self._transport is not None:
@@ -260,26 +284,55 @@ class _Connection(asyncio.Protocol):
 
 
 class FastAgiServer:
-    """Listens for Asterisk's FastAGI connections and runs the routed handler per session."""
+    """Listens for Asterisk's FastAGI connections and runs the routed handler per session.
 
-    def __init__(self, routes: Mapping[str, Handler], command_timeout_s: float = 5.0) -> None:
+    `probe`, when a list, collects each session's server overhead in seconds: the time from
+    receiving the environment block or a reply to writing the next command, summed, plus the
+    time to close after the last reply (bench/agi.py reads it).
+    """
+
+    def __init__(
+        self,
+        routes: Mapping[str, Handler],
+        command_timeout_s: float = 5.0,
+        env_timeout_s: float = ENV_TIMEOUT_S,
+        probe: list[float] | None = None,
+    ) -> None:
+        if command_timeout_s <= 0 or env_timeout_s <= 0:
+            raise ValueError("timeouts must be positive")
         self.routes = dict(routes)
         self.command_timeout_s = command_timeout_s
+        self.env_timeout_s = env_timeout_s
+        self.probe = probe
         self.stats = ServerStats()
         self._server: asyncio.Server | None = None
         self._connections: set[_Connection] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._loop = asyncio.get_running_loop()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._sweeper: asyncio.Task[None] | None = None
+        # Deadlines are checked this often, so a timeout fires at most one tick late.
+        self._tick = min(0.25, command_timeout_s / 4, env_timeout_s / 4)
 
     async def start(self, host: str = "127.0.0.1", port: int = 0, backlog: int = 4096) -> int:
         """Binds and starts accepting; returns the bound port (use 0 in tests)."""
         self._server = await self._loop.create_server(
             lambda: _Connection(self), host, port, backlog=backlog, reuse_address=True
         )
+        self._sweeper = self._loop.create_task(self._sweep())
         sock = self._server.sockets[0]
         bound: int = sock.getsockname()[1]
         log.info("fastagi: listening on %s:%d (%s)", host, bound, ", ".join(sorted(self.routes)))
         return bound
+
+    async def _sweep(self) -> None:
+        while True:
+            await asyncio.sleep(self._tick)
+            now = self._loop.time()
+            for conn in [c for c in self._connections if 0.0 < c._deadline <= now]:
+                conn._deadline = 0.0
+                conn._expire()
 
     @property
     def active_connections(self) -> int:
@@ -289,30 +342,43 @@ class FastAgiServer:
     def active_sessions(self) -> int:
         return len(self._tasks)
 
+    async def wait_idle(self) -> None:
+        """Returns once no connection is open (graceful drain, tests)."""
+        await self._idle.wait()
+
     async def close(self) -> None:
         if self._server is not None:
             self._server.close()
+        if self._sweeper is not None:
+            self._sweeper.cancel()
         for task in list(self._tasks):
             task.cancel()
         for conn in list(self._connections):
             conn.abort()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        pending = [*self._tasks, *([self._sweeper] if self._sweeper else [])]
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
         if self._server is not None:
             with contextlib.suppress(Exception):
                 await self._server.wait_closed()
 
 
-async def serve_fastagi(settings: Settings, redis: Redis, db: Database, producer: HandoffProducer) -> None:
+async def serve_fastagi(
+    settings: Settings,
+    redis: Redis,  # noqa: ARG001  # the role signature; the IVR reaches Redis only through `producer`
+    db: Database,
+    producer: HandoffProducer,
+) -> None:
     """The `agi` role: serves the intake and survey flows until cancelled."""
-    from ivr.app import build_routes
+    from ivr.app import build_deps, routes_for
 
-    routes, closers = await build_routes(settings, redis, db, producer)
-    server = FastAgiServer(routes, settings.agi_command_timeout_s)
-    await server.start(settings.agi_host, settings.agi_port)
+    deps, speech = await build_deps(settings, db, producer)
+    server = FastAgiServer(routes_for(deps), settings.agi_command_timeout_s)
     try:
+        await server.start(settings.agi_host, settings.agi_port)
         await asyncio.Future()  # until cancelled
     finally:
         await server.close()
-        for close in closers:
-            close()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(deps.drain(), 5.0)
+        speech.close()

@@ -37,8 +37,12 @@ def caller_profile(session: Session, phone: str, now: datetime) -> CallerProfile
     return CallerProfile(
         phone=phone,
         open_tickets=[
-            OpenTicketRef(ticket_no=t.ticket_no, lead_unit_code=t.lead_unit_code, status=t.status,
-                          category=t.category_code)
+            OpenTicketRef(
+                ticket_no=t.ticket_no,
+                lead_unit_code=t.lead_unit_code,
+                status=t.status,
+                category=t.category_code,
+            )
             for t in open_rows
         ],
         calls_last_24h=calls_24h,
@@ -52,6 +56,8 @@ def caller_profile(session: Session, phone: str, now: datetime) -> CallerProfile
 def _count_calls(session: Session, phone: str, since: datetime) -> int:
     return int(
         session.exec(
-            select(func.count()).select_from(CallLink).where(CallLink.caller == phone, CallLink.started_at >= since)
+            select(func.count())
+            .select_from(CallLink)
+            .where(CallLink.caller == phone, CallLink.started_at >= since)
         ).one()
     )

@@ -44,7 +44,7 @@ class WorkCalendar:
             return bool(chinese_calendar.is_workday(day))
         except NotImplementedError as exc:
             raise CalendarUnknown(
-                f"{day.isoformat()} 不在已知的节假日日历内:请升级 chinesecalendar 或在日历调整表中补充该年安排"
+                f"{day.isoformat()} 不在已知节假日日历内:请升级 chinesecalendar 或在日历调整表补充该年安排"
             ) from exc
 
     def add_working_days(self, start: datetime, days: int, tz: ZoneInfo) -> datetime:
@@ -126,7 +126,9 @@ def callback_due(approved_at: datetime, rules: TicketRules) -> datetime:
     return approved_at + timedelta(hours=rules.callback_hours)
 
 
-def return_deadline(dispatched_at: datetime, rules: TicketRules, calendar: WorkCalendar, tz: ZoneInfo) -> datetime:
+def return_deadline(
+    dispatched_at: datetime, rules: TicketRules, calendar: WorkCalendar, tz: ZoneInfo
+) -> datetime:
     # 001 四(五): a ticket outside the unit's remit is returned within 1 working day.
     return calendar.add_working_days(dispatched_at, rules.return_window_working_days, tz)
 

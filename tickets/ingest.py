@@ -42,9 +42,16 @@ def _ingest_call(session: Session, record: CallRecord, settings: Settings, now: 
     if session.exec(select(CallLink.id).where(CallLink.linkedid == record.linkedid)).first() is not None:
         return
     link = CallLink(
-        linkedid=record.linkedid, caller=record.caller, did=record.did, outcome=record.outcome,
-        started_at=record.started_at, ended_at=record.ended_at, seat=record.seat, queue=record.queue,
-        wait_s=record.wait_s, talk_s=record.talk_s,
+        linkedid=record.linkedid,
+        caller=record.caller,
+        did=record.did,
+        outcome=record.outcome,
+        started_at=record.started_at,
+        ended_at=record.ended_at,
+        seat=record.seat,
+        queue=record.queue,
+        wait_s=record.wait_s,
+        talk_s=record.talk_s,
         recording_path=record.recording_path or (record.ivr.recording_path if record.ivr else None),
         record_json=record.model_dump_json(),
     )
@@ -59,9 +66,14 @@ def _ingest_call(session: Session, record: CallRecord, settings: Settings, now: 
     if record.outcome in MISSED_OUTCOMES:
         # 漏接回拨: the citizen left the queue before a seat answered.
         session.add(
-            CallbackTask(kind=CallbackKind.MISSED_CALL, phone=record.caller, linkedid=record.linkedid,
-                         created_at=now, due_at=record.ended_at + _minutes(MISSED_CALL_CALLBACK_MINUTES),
-                         note=f"队列{record.queue or ''}等待{record.wait_s or 0:.0f}秒后挂机")
+            CallbackTask(
+                kind=CallbackKind.MISSED_CALL,
+                phone=record.caller,
+                linkedid=record.linkedid,
+                created_at=now,
+                due_at=record.ended_at + _minutes(MISSED_CALL_CALLBACK_MINUTES),
+                note=f"队列{record.queue or ''}等待{record.wait_s or 0:.0f}秒后挂机",
+            )
         )
         return
     if record.outcome != "answered":
@@ -69,14 +81,26 @@ def _ingest_call(session: Session, record: CallRecord, settings: Settings, now: 
     ticket = _ticket(session, record.ticket_no) if record.ticket_no else None
     if ticket is None:
         ticket = service.create_ticket(session, SYSTEM, _draft_intake(session, record), ctx)
-        service.add_event(session, ticket, SYSTEM, "draft_from_call", ctx,
-                          note="通话结束时未关联工单,系统生成待补录工单",
-                          data={"linkedid": record.linkedid, "seat": record.seat,
-                                "ticket_no_given": record.ticket_no})
+        service.add_event(
+            session,
+            ticket,
+            SYSTEM,
+            "draft_from_call",
+            ctx,
+            note="通话结束时未关联工单,系统生成待补录工单",
+            data={"linkedid": record.linkedid, "seat": record.seat, "ticket_no_given": record.ticket_no},
+        )
     link.ticket_id = ticket.id
     session.add(link)
-    service.add_event(session, ticket, SYSTEM, "call_linked", ctx, from_status=ticket.status,
-                      data={"linkedid": record.linkedid, "seat": record.seat})
+    service.add_event(
+        session,
+        ticket,
+        SYSTEM,
+        "call_linked",
+        ctx,
+        from_status=ticket.status,
+        data={"linkedid": record.linkedid, "seat": record.seat},
+    )
 
 
 def _ticket(session: Session, ticket_no: str) -> Ticket | None:
@@ -91,10 +115,13 @@ def _draft_intake(session: Session, record: CallRecord) -> TicketIntake:
     ticket_type = ivr.ticket_type if ivr and ivr.ticket_type in _TYPES else TicketType.HELP
     transcript = (ivr.transcript or "").strip() if ivr else ""
     return TicketIntake(
-        channel=Channel.PHONE, type=TicketType(ticket_type), category_code=category,
+        channel=Channel.PHONE,
+        type=TicketType(ticket_type),
+        category_code=category,
         title=(transcript[:30] or "来电待补录"),
         content=transcript or f"来电{record.caller},坐席{record.seat or '未知'}接听,请补录诉求内容",
-        citizen_name=record.caller_name, citizen_phone=record.caller,
+        citizen_name=record.caller_name,
+        citizen_phone=record.caller,
     )
 
 
@@ -107,8 +134,15 @@ def _ingest_referral(session: Session, record: ReferralRecord) -> None:
     if existing is not None:
         return
     referral = EmergencyReferral(
-        linkedid=record.linkedid, caller=record.caller, target=record.target, source=record.source,
-        reason=record.reason, transcript=record.transcript, seat=record.seat, at=record.at, outcome=record.outcome,
+        linkedid=record.linkedid,
+        caller=record.caller,
+        target=record.target,
+        source=record.source,
+        reason=record.reason,
+        transcript=record.transcript,
+        seat=record.seat,
+        at=record.at,
+        outcome=record.outcome,
     )
     session.add(referral)
     session.flush()
@@ -133,29 +167,51 @@ def _ingest_survey(session: Session, record: SurveyResult, settings: Settings, n
     if answered and ticket.status == Status.APPROVED:
         assert record.satisfaction is not None
         service.callback(
-            session, IVR_SURVEY, ticket.ticket_no,
-            CallbackInput(satisfaction=Satisfaction(record.satisfaction), resolved=bool(record.resolved),
-                          note="自动语音回访"),
-            ctx, linkedid=record.linkedid,
+            session,
+            IVR_SURVEY,
+            ticket.ticket_no,
+            CallbackInput(
+                satisfaction=Satisfaction(record.satisfaction),
+                resolved=bool(record.resolved),
+                note="自动语音回访",
+            ),
+            ctx,
+            linkedid=record.linkedid,
         )
         return
     # Unanswered, or the ticket has moved on (a seat already called back): kept as a record.
     session.add(
-        Survey(ticket_id=ticket.id or 0, ticket_no=ticket.ticket_no, linkedid=record.linkedid,
-               unit_code=ticket.lead_unit_code, at=record.at, answered=False if not answered else True,
-               satisfaction=record.satisfaction, resolved=record.resolved, by=IVR_SURVEY.username)
+        Survey(
+            ticket_id=ticket.id or 0,
+            ticket_no=ticket.ticket_no,
+            linkedid=record.linkedid,
+            unit_code=ticket.lead_unit_code,
+            at=record.at,
+            answered=False if not answered else True,
+            satisfaction=record.satisfaction,
+            resolved=record.resolved,
+            by=IVR_SURVEY.username,
+        )
     )
     for task in session.exec(
-        select(CallbackTask).where(CallbackTask.ticket_id == ticket.id, CallbackTask.kind == CallbackKind.SURVEY)
+        select(CallbackTask).where(
+            CallbackTask.ticket_id == ticket.id, CallbackTask.kind == CallbackKind.SURVEY
+        )
     ).all():
         if not task.done:
             task.attempts += 1
             task.note = "自动语音回访未应答" if not answered else task.note
             session.add(task)
     service.add_event(
-        session, ticket, IVR_SURVEY, "survey_unanswered" if not answered else "survey_ignored", ctx,
+        session,
+        ticket,
+        IVR_SURVEY,
+        "survey_unanswered" if not answered else "survey_ignored",
+        ctx,
         from_status=ticket.status,
-        note="自动语音回访无应答,回访任务保持待办" if not answered else f"工单状态为{ticket.status},回访结果仅存档",
+        note="自动语音回访无应答,回访任务保持待办"
+        if not answered
+        else f"工单状态为{ticket.status},回访结果仅存档",
         data={"linkedid": record.linkedid},
     )
 

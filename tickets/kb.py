@@ -9,6 +9,7 @@ candidates; ranking happens here.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import unicodedata
@@ -61,7 +62,7 @@ def _pinyin_terms(query: str) -> list[str]:
     syl = syllables(query)
     if len(syl) == 1:
         return [f" {syl[0]} "]
-    return sorted({f" {a} {b} " for a, b in zip(syl, syl[1:], strict=False)})
+    return sorted({f" {a} {b} " for a, b in itertools.pairwise(syl)})
 
 
 class KbHit(BaseModel):
@@ -114,8 +115,12 @@ def search(session: Session, query: str, today: date, limit: int = 10) -> list[K
     scored.sort(key=lambda s: (-s.score, s.article.id or 0))
     return [
         KbHit(
-            id=s.article.id or 0, question=s.article.question, answer=s.article.answer,
-            category_code=s.article.category_code, unit_code=s.article.unit_code, score=round(s.score, 2),
+            id=s.article.id or 0,
+            question=s.article.question,
+            answer=s.article.answer,
+            category_code=s.article.category_code,
+            unit_code=s.article.unit_code,
+            score=round(s.score, 2),
         )
         for s in scored[:limit]
         if s.score > 0
@@ -123,7 +128,7 @@ def search(session: Session, query: str, today: date, limit: int = 10) -> list[K
 
 
 def _score(article: KbArticle, query: str, terms: list[str], pterms: list[str]) -> float:
-    question, keywords, answer = (article.search_text.split("|") + ["", "", ""])[:3]
+    question, keywords, answer = ([*article.search_text.split("|"), "", "", ""])[:3]
     score = 0.0
     q = normalise(query)
     if q and q in question + keywords:
@@ -160,10 +165,18 @@ def propose(session: Session, actor: Actor, proposal: ArticleProposal, now: date
         raise InvalidInput(f"分类不存在:{proposal.category_code}")
     text, spelled = index_fields(proposal.question, proposal.answer, proposal.keywords)
     article = KbArticle(
-        question=proposal.question, answer=proposal.answer, category_code=proposal.category_code,
-        unit_code=actor.unit_code, keywords=proposal.keywords, valid_from=proposal.valid_from,
-        valid_to=proposal.valid_to, status=KbStatus.PENDING, proposed_by=actor.username, proposed_at=now,
-        search_text=text, search_pinyin=spelled,
+        question=proposal.question,
+        answer=proposal.answer,
+        category_code=proposal.category_code,
+        unit_code=actor.unit_code,
+        keywords=proposal.keywords,
+        valid_from=proposal.valid_from,
+        valid_to=proposal.valid_to,
+        status=KbStatus.PENDING,
+        proposed_by=actor.username,
+        proposed_at=now,
+        search_text=text,
+        search_pinyin=spelled,
     )
     session.add(article)
     session.flush()

@@ -38,20 +38,42 @@ class Action(StrEnum):
 
 
 LABELS: dict[Action, str] = {
-    Action.DISPATCH: "派单", Action.CLOSE_AT_INTAKE: "直接办结", Action.REFUSE: "不予受理",
-    Action.SIGN: "签收", Action.FIRST_CONTACT: "首次联系", Action.REPLY: "答复",
-    Action.APPROVE: "审核通过", Action.SEND_BACK: "审核退回", Action.ASK_EXTENSION: "申请延期",
-    Action.DECIDE_EXTENSION: "审批延期", Action.ASK_RETURN: "申请退单", Action.DECIDE_RETURN: "审批退单",
-    Action.SUPERVISE: "督办", Action.LEADER_INSTRUCTION: "领导批示", Action.ASSIST_NOTE: "协办意见",
-    Action.CALLBACK: "回访", Action.REOPEN: "重办", Action.MERGE: "并单", Action.CLOSE: "办结",
+    Action.DISPATCH: "派单",
+    Action.CLOSE_AT_INTAKE: "直接办结",
+    Action.REFUSE: "不予受理",
+    Action.SIGN: "签收",
+    Action.FIRST_CONTACT: "首次联系",
+    Action.REPLY: "答复",
+    Action.APPROVE: "审核通过",
+    Action.SEND_BACK: "审核退回",
+    Action.ASK_EXTENSION: "申请延期",
+    Action.DECIDE_EXTENSION: "审批延期",
+    Action.ASK_RETURN: "申请退单",
+    Action.DECIDE_RETURN: "审批退单",
+    Action.SUPERVISE: "督办",
+    Action.LEADER_INSTRUCTION: "领导批示",
+    Action.ASSIST_NOTE: "协办意见",
+    Action.CALLBACK: "回访",
+    Action.REOPEN: "重办",
+    Action.MERGE: "并单",
+    Action.CLOSE: "办结",
     Action.ARCHIVE: "归档",
 }
 
 STATUS_LABELS: dict[str, str] = {
-    Status.REGISTERED: "已受理", Status.NOT_ACCEPTED: "不予受理", Status.DISPATCHED: "待签收",
-    Status.SIGNED: "已签收", Status.CONTACTED: "已联系", Status.SENT_BACK: "审核退回",
-    Status.REPLIED: "待审核", Status.RETURN_REQUESTED: "退单申请中", Status.RETURNED: "已退单待改派",
-    Status.APPROVED: "待回访", Status.CLOSED: "已办结", Status.MERGED: "已并单", Status.ARCHIVED: "已归档",
+    Status.REGISTERED: "已受理",
+    Status.NOT_ACCEPTED: "不予受理",
+    Status.DISPATCHED: "待签收",
+    Status.SIGNED: "已签收",
+    Status.CONTACTED: "已联系",
+    Status.SENT_BACK: "审核退回",
+    Status.REPLIED: "待审核",
+    Status.RETURN_REQUESTED: "退单申请中",
+    Status.RETURNED: "已退单待改派",
+    Status.APPROVED: "待回访",
+    Status.CLOSED: "已办结",
+    Status.MERGED: "已并单",
+    Status.ARCHIVED: "已归档",
 }
 
 

@@ -87,9 +87,18 @@ def identity_hidden(actor: Actor, ticket: Ticket) -> bool:
     )
 
 
-def audit(session: Session, actor: Actor, action: str, subject: str, fields: str, now: datetime, note: str = "") -> None:
+def audit(
+    session: Session, actor: Actor, action: str, subject: str, fields: str, now: datetime, note: str = ""
+) -> None:
     """One row per read of personal data; the table is append-only (`guard_append_only`)."""
     session.add(
-        AuditLog(at=now, actor=actor.username, role=actor.role.value, action=action, subject=subject,
-                 fields=fields, note=note)
+        AuditLog(
+            at=now,
+            actor=actor.username,
+            role=actor.role.value,
+            action=action,
+            subject=subject,
+            fields=fields,
+            note=note,
+        )
     )

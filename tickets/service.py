@@ -127,9 +127,15 @@ def add_event(
 ) -> None:
     session.add(
         TicketEvent(
-            ticket_id=_id(ticket), at=ctx.now, actor=actor.username, role=actor.role.value,
-            unit_code=unit_code if unit_code is not None else actor.unit_code, action=action,
-            from_status=from_status, to_status=ticket.status, note=note,
+            ticket_id=_id(ticket),
+            at=ctx.now,
+            actor=actor.username,
+            role=actor.role.value,
+            unit_code=unit_code if unit_code is not None else actor.unit_code,
+            action=action,
+            from_status=from_status,
+            to_status=ticket.status,
+            note=note,
             data=json.dumps(data or {}, ensure_ascii=False, default=str),
         )
     )
@@ -182,17 +188,29 @@ def _assign(session: Session, ticket: Ticket, lead: str, assists: list[str], ctx
     for code in assists:
         _unit(session, code)
     clocks = deadlines.unit_clocks(
-        ticket_type=ticket.type, urgency=ticket.urgency, channel=ticket.channel, dispatched_at=ctx.now,
-        rules=ctx.settings.rules, calendar=WorkCalendar.load(session), tz=ctx.tz,
+        ticket_type=ticket.type,
+        urgency=ticket.urgency,
+        channel=ticket.channel,
+        dispatched_at=ctx.now,
+        rules=ctx.settings.rules,
+        calendar=WorkCalendar.load(session),
+        tz=ctx.tz,
     )
     _end_assignments(session, ticket, ctx)
     session.add(
-        Assignment(ticket_id=_id(ticket), unit_code=lead, role=AssignmentRole.LEAD, assigned_at=ctx.now,
-                   response_due=clocks.response_due, complete_due=clocks.complete_due)
+        Assignment(
+            ticket_id=_id(ticket),
+            unit_code=lead,
+            role=AssignmentRole.LEAD,
+            assigned_at=ctx.now,
+            response_due=clocks.response_due,
+            complete_due=clocks.complete_due,
+        )
     )
     for code in assists:
-        session.add(Assignment(ticket_id=_id(ticket), unit_code=code, role=AssignmentRole.ASSIST,
-                               assigned_at=ctx.now))
+        session.add(
+            Assignment(ticket_id=_id(ticket), unit_code=code, role=AssignmentRole.ASSIST, assigned_at=ctx.now)
+        )
     ticket.lead_unit_code = lead
     ticket.dispatched_at = ctx.now
     ticket.signed_at = ticket.first_contact_at = ticket.replied_at = ticket.approved_at = None
@@ -217,13 +235,24 @@ def create_ticket(session: Session, actor: Actor, intake: TicketIntake, ctx: Ctx
     if intake.complained_unit_code:
         _unit(session, intake.complained_unit_code)
     ticket = Ticket(
-        ticket_no=next_ticket_no(session, ctx.now, ctx.tz), channel=intake.channel, type=intake.type,
-        urgency=intake.urgency, status=Status.REGISTERED, category_code=intake.category_code,
-        title=intake.title or intake.content[:30], content=intake.content, location=intake.location,
-        citizen_name=intake.citizen_name, citizen_phone=intake.citizen_phone,
-        citizen_address=intake.citizen_address, consent_disclosure=intake.consent_disclosure,
-        complained_unit_code=intake.complained_unit_code, created_by=actor.username, created_at=ctx.now,
-        updated_at=ctx.now, dispatch_due=deadlines.dispatch_due(intake.urgency, ctx.now, ctx.settings.rules),
+        ticket_no=next_ticket_no(session, ctx.now, ctx.tz),
+        channel=intake.channel,
+        type=intake.type,
+        urgency=intake.urgency,
+        status=Status.REGISTERED,
+        category_code=intake.category_code,
+        title=intake.title or intake.content[:30],
+        content=intake.content,
+        location=intake.location,
+        citizen_name=intake.citizen_name,
+        citizen_phone=intake.citizen_phone,
+        citizen_address=intake.citizen_address,
+        consent_disclosure=intake.consent_disclosure,
+        complained_unit_code=intake.complained_unit_code,
+        created_by=actor.username,
+        created_at=ctx.now,
+        updated_at=ctx.now,
+        dispatch_due=deadlines.dispatch_due(intake.urgency, ctx.now, ctx.settings.rules),
     )
     session.add(ticket)
     session.flush()
@@ -240,12 +269,23 @@ def dispatch(session: Session, actor: Actor, ticket_no: str, data: DispatchInput
     """派单 (and 改派 of a returned ticket): one lead unit, optional assisting units."""
     ticket, before = _act(session, actor, ticket_no, Action.DISPATCH)
     _assign(session, ticket, data.lead_unit_code, data.assist_unit_codes, ctx)
-    add_event(session, ticket, actor, Action.DISPATCH, ctx, from_status=before, note=data.note,
-              unit_code=data.lead_unit_code, data={"assist": data.assist_unit_codes})
+    add_event(
+        session,
+        ticket,
+        actor,
+        Action.DISPATCH,
+        ctx,
+        from_status=before,
+        note=data.note,
+        unit_code=data.lead_unit_code,
+        data={"assist": data.assist_unit_codes},
+    )
     return ticket
 
 
-def close_at_intake(session: Session, actor: Actor, ticket_no: str, data: CloseAtIntakeInput, ctx: Ctx) -> Ticket:
+def close_at_intake(
+    session: Session, actor: Actor, ticket_no: str, data: CloseAtIntakeInput, ctx: Ctx
+) -> Ticket:
     """直接办结: answered on the spot (004 §12)."""
     ticket, before = _act(session, actor, ticket_no, Action.CLOSE_AT_INTAKE)
     ticket.intake_closed = True
@@ -264,8 +304,16 @@ def refuse(session: Session, actor: Actor, ticket_no: str, data: RefuseInput, ct
     ticket.not_accepted_reason = data.reason_code
     ticket.closed_at = ctx.now
     _set(ticket, Status.NOT_ACCEPTED, ctx)
-    add_event(session, ticket, actor, Action.REFUSE, ctx, from_status=before,
-              note=data.note or NOT_ACCEPTED_REASONS[data.reason_code], data={"reason": data.reason_code})
+    add_event(
+        session,
+        ticket,
+        actor,
+        Action.REFUSE,
+        ctx,
+        from_status=before,
+        note=data.note or NOT_ACCEPTED_REASONS[data.reason_code],
+        data={"reason": data.reason_code},
+    )
     return ticket
 
 
@@ -304,8 +352,16 @@ def reply(session: Session, actor: Actor, ticket_no: str, data: ReplyInput, ctx:
         lead.replied_at = ctx.now
         session.add(lead)
     _set(ticket, Status.REPLIED, ctx)
-    add_event(session, ticket, actor, Action.REPLY, ctx, from_status=before, note=data.text,
-              data={"responsible_person": data.responsible_person, "head_signoff": data.head_signoff})
+    add_event(
+        session,
+        ticket,
+        actor,
+        Action.REPLY,
+        ctx,
+        from_status=before,
+        note=data.text,
+        data={"responsible_person": data.responsible_person, "head_signoff": data.head_signoff},
+    )
     return ticket
 
 
@@ -324,8 +380,16 @@ def ask_extension(session: Session, actor: Actor, ticket_no: str, data: Extensio
     ticket.extension_days = data.days
     ticket.extension_reason = data.reason
     ticket.updated_at = ctx.now
-    add_event(session, ticket, actor, Action.ASK_EXTENSION, ctx, from_status=before, note=data.reason,
-              data={"days": data.days})
+    add_event(
+        session,
+        ticket,
+        actor,
+        Action.ASK_EXTENSION,
+        ctx,
+        from_status=before,
+        note=data.reason,
+        data={"days": data.days},
+    )
     return ticket
 
 
@@ -338,8 +402,13 @@ def decide_extension(session: Session, actor: Actor, ticket_no: str, data: Decis
     payload: dict[str, Any] = {"approve": data.approve, "days": days}
     if data.approve and old_due is not None and ticket.dispatched_at is not None:
         new_due = deadlines.extended_due(
-            complete_due=old_due, days=days, urgency=ticket.urgency, dispatched_at=ticket.dispatched_at,
-            rules=ctx.settings.rules, calendar=WorkCalendar.load(session), tz=ctx.tz,
+            complete_due=old_due,
+            days=days,
+            urgency=ticket.urgency,
+            dispatched_at=ticket.dispatched_at,
+            rules=ctx.settings.rules,
+            calendar=WorkCalendar.load(session),
+            tz=ctx.tz,
         )
         ticket.complete_due = new_due
         ticket.supervision_level = 0
@@ -351,8 +420,17 @@ def decide_extension(session: Session, actor: Actor, ticket_no: str, data: Decis
         payload.update(old_due=old_due.isoformat(), new_due=new_due.isoformat())
     ticket.extension_days = ticket.extension_reason = None
     ticket.updated_at = ctx.now
-    add_event(session, ticket, actor, "extension_approved" if data.approve else "extension_refused", ctx,
-              from_status=before, note=data.note, unit_code=ticket.lead_unit_code, data=payload)
+    add_event(
+        session,
+        ticket,
+        actor,
+        "extension_approved" if data.approve else "extension_refused",
+        ctx,
+        from_status=before,
+        note=data.note,
+        unit_code=ticket.lead_unit_code,
+        data=payload,
+    )
     return ticket
 
 
@@ -360,7 +438,9 @@ def ask_return(session: Session, actor: Actor, ticket_no: str, data: ReturnReque
     """退单: only within the return window after dispatch (001 四(五))."""
     ticket, before = _act(session, actor, ticket_no, Action.ASK_RETURN)
     if ticket.dispatched_at is not None:
-        limit = deadlines.return_deadline(ticket.dispatched_at, ctx.settings.rules, WorkCalendar.load(session), ctx.tz)
+        limit = deadlines.return_deadline(
+            ticket.dispatched_at, ctx.settings.rules, WorkCalendar.load(session), ctx.tz
+        )
         if ctx.now > limit:
             raise TransitionRefused(
                 f"退单须在派单后{ctx.settings.rules.return_window_working_days}个工作日内提出,已超过退单时限"
@@ -378,8 +458,16 @@ def decide_return(session: Session, actor: Actor, ticket_no: str, data: ReturnDe
     if not data.approve:
         _set(ticket, Status(ticket.status_before_return or Status.DISPATCHED), ctx)
         ticket.return_reason = ticket.status_before_return = None
-        add_event(session, ticket, actor, "return_refused", ctx, from_status=before, note=data.note,
-                  unit_code=old_unit)
+        add_event(
+            session,
+            ticket,
+            actor,
+            "return_refused",
+            ctx,
+            from_status=before,
+            note=data.note,
+            unit_code=old_unit,
+        )
         return ticket
     if data.new_lead_unit_code == old_unit:
         raise InvalidInput("改派单位不能是申请退单的单位")
@@ -395,8 +483,17 @@ def decide_return(session: Session, actor: Actor, ticket_no: str, data: ReturnDe
         ticket.response_due = ticket.complete_due = None
         ticket.return_reason = ticket.status_before_return = None
         _set(ticket, Status.RETURNED, ctx)
-    add_event(session, ticket, actor, "return_approved", ctx, from_status=before, note=data.note,
-              unit_code=old_unit, data={"redispatched_to": data.new_lead_unit_code})
+    add_event(
+        session,
+        ticket,
+        actor,
+        "return_approved",
+        ctx,
+        from_status=before,
+        note=data.note,
+        unit_code=old_unit,
+        data={"redispatched_to": data.new_lead_unit_code},
+    )
     return ticket
 
 
@@ -420,17 +517,40 @@ def review(session: Session, actor: Actor, ticket_no: str, data: ReviewInput, ct
             raise InvalidInput("退回须说明原因")
         ticket.send_back_count += 1
         _set(ticket, Status.SENT_BACK, ctx)
-        add_event(session, ticket, actor, Action.SEND_BACK, ctx, from_status=before, note=data.note,
-                  unit_code=ticket.lead_unit_code)
+        add_event(
+            session,
+            ticket,
+            actor,
+            Action.SEND_BACK,
+            ctx,
+            from_status=before,
+            note=data.note,
+            unit_code=ticket.lead_unit_code,
+        )
         return ticket
     ticket.approved_at = ctx.now
     ticket.callback_due = deadlines.callback_due(ctx.now, ctx.settings.rules)
     _set(ticket, Status.APPROVED, ctx)
     if ticket.citizen_phone:
-        session.add(CallbackTask(kind=CallbackKind.SURVEY, phone=ticket.citizen_phone, ticket_id=ticket.id,
-                                 created_at=ctx.now, due_at=ticket.callback_due))
-    add_event(session, ticket, actor, Action.APPROVE, ctx, from_status=before, note=data.note,
-              unit_code=ticket.lead_unit_code)
+        session.add(
+            CallbackTask(
+                kind=CallbackKind.SURVEY,
+                phone=ticket.citizen_phone,
+                ticket_id=ticket.id,
+                created_at=ctx.now,
+                due_at=ticket.callback_due,
+            )
+        )
+    add_event(
+        session,
+        ticket,
+        actor,
+        Action.APPROVE,
+        ctx,
+        from_status=before,
+        note=data.note,
+        unit_code=ticket.lead_unit_code,
+    )
     return ticket
 
 
@@ -440,8 +560,17 @@ def supervise(session: Session, actor: Actor, ticket_no: str, data: SuperviseInp
     ticket.supervision_level = min(3, ticket.supervision_level + 1)
     ticket.key_supervision = ticket.key_supervision or data.key
     ticket.updated_at = ctx.now
-    add_event(session, ticket, actor, Action.SUPERVISE, ctx, from_status=before, note=data.note,
-              unit_code=ticket.lead_unit_code, data={"level": ticket.supervision_level, "key": data.key})
+    add_event(
+        session,
+        ticket,
+        actor,
+        Action.SUPERVISE,
+        ctx,
+        from_status=before,
+        note=data.note,
+        unit_code=ticket.lead_unit_code,
+        data={"level": ticket.supervision_level, "key": data.key},
+    )
     return ticket
 
 
@@ -454,27 +583,50 @@ def leader_instruction(
     ticket.priority = LEADER_PRIORITY
     ticket.key_supervision = True
     ticket.updated_at = ctx.now
-    add_event(session, ticket, actor, Action.LEADER_INSTRUCTION, ctx, from_status=before,
-              note=data.instruction, data={"leader": data.leader})
+    add_event(
+        session,
+        ticket,
+        actor,
+        Action.LEADER_INSTRUCTION,
+        ctx,
+        from_status=before,
+        note=data.instruction,
+        data={"leader": data.leader},
+    )
     return ticket
 
 
 def callback(
-    session: Session, actor: Actor, ticket_no: str, data: CallbackInput, ctx: Ctx, *, linkedid: str | None = None
+    session: Session,
+    actor: Actor,
+    ticket_no: str,
+    data: CallbackInput,
+    ctx: Ctx,
+    *,
+    linkedid: str | None = None,
 ) -> Ticket:
     """回访: closes the ticket, or reopens it on the first dissatisfied callback (003 §11(五))."""
     ticket, before = _act(session, actor, ticket_no, Action.CALLBACK)
     session.add(
-        Survey(ticket_id=_id(ticket), ticket_no=ticket.ticket_no, linkedid=linkedid or f"desk-{uuid.uuid4().hex}",
-               unit_code=ticket.lead_unit_code, at=ctx.now, answered=True, satisfaction=data.satisfaction,
-               resolved=data.resolved, by=actor.username)
+        Survey(
+            ticket_id=_id(ticket),
+            ticket_no=ticket.ticket_no,
+            linkedid=linkedid or f"desk-{uuid.uuid4().hex}",
+            unit_code=ticket.lead_unit_code,
+            at=ctx.now,
+            answered=True,
+            satisfaction=data.satisfaction,
+            resolved=data.resolved,
+            by=actor.username,
+        )
     )
     ticket.satisfaction = data.satisfaction
     ticket.resolved = data.resolved
     ticket.callback_count += 1
     for task in session.exec(
         select(CallbackTask).where(
-            CallbackTask.ticket_id == ticket.id, CallbackTask.kind == CallbackKind.SURVEY,
+            CallbackTask.ticket_id == ticket.id,
+            CallbackTask.kind == CallbackKind.SURVEY,
             col(CallbackTask.done).is_(False),
         )
     ).all():
@@ -484,7 +636,9 @@ def callback(
     if data.satisfaction == Satisfaction.DISSATISFIED and ticket.reopen_count == 0 and ticket.lead_unit_code:
         ticket.closed_at = None
         _set(ticket, Status.APPROVED, ctx)  # recorded before the reopen below
-        add_event(session, ticket, actor, Action.CALLBACK, ctx, from_status=before, note=data.note, data=result)
+        add_event(
+            session, ticket, actor, Action.CALLBACK, ctx, from_status=before, note=data.note, data=result
+        )
         _reopen(session, actor, ticket, "首次回访不满意,重办", ctx)
         return ticket
     ticket.closed_at = ctx.now
@@ -502,7 +656,8 @@ def _reopen(session: Session, actor: Actor, ticket: Ticket, note: str, ctx: Ctx)
         a.unit_code
         for a in session.exec(
             select(Assignment).where(
-                Assignment.ticket_id == _id(ticket), Assignment.role == AssignmentRole.ASSIST,
+                Assignment.ticket_id == _id(ticket),
+                Assignment.role == AssignmentRole.ASSIST,
                 col(Assignment.active).is_(True),
             )
         ).all()
@@ -535,10 +690,26 @@ def merge(session: Session, actor: Actor, ticket_no: str, data: MergeInput, ctx:
     ticket.merged_into = primary.ticket_no
     ticket.closed_at = ctx.now
     _set(ticket, Status.MERGED, ctx)
-    add_event(session, ticket, actor, Action.MERGE, ctx, from_status=before, note=data.note,
-              data={"into": primary.ticket_no})
-    add_event(session, primary, actor, "merged_in", ctx, from_status=primary.status, note=data.note,
-              data={"from": ticket.ticket_no})
+    add_event(
+        session,
+        ticket,
+        actor,
+        Action.MERGE,
+        ctx,
+        from_status=before,
+        note=data.note,
+        data={"into": primary.ticket_no},
+    )
+    add_event(
+        session,
+        primary,
+        actor,
+        "merged_in",
+        ctx,
+        from_status=primary.status,
+        note=data.note,
+        data={"from": ticket.ticket_no},
+    )
     return ticket
 
 
@@ -571,12 +742,22 @@ def _overdue(ticket: Ticket, now: datetime) -> bool:
 
 def summary(ticket: Ticket, now: datetime) -> TicketSummary:
     return TicketSummary(
-        ticket_no=ticket.ticket_no, channel=ticket.channel, type=ticket.type, urgency=ticket.urgency,
-        status=ticket.status, status_label=STATUS_LABELS.get(ticket.status, ticket.status),
-        category_code=ticket.category_code, title=ticket.title, lead_unit_code=ticket.lead_unit_code,
-        created_at=ticket.created_at, complete_due=ticket.complete_due, overdue=_overdue(ticket, now),
-        supervision_level=ticket.supervision_level, priority=ticket.priority,
-        citizen_name=mask_name(ticket.citizen_name), citizen_phone=mask_phone(ticket.citizen_phone),
+        ticket_no=ticket.ticket_no,
+        channel=ticket.channel,
+        type=ticket.type,
+        urgency=ticket.urgency,
+        status=ticket.status,
+        status_label=STATUS_LABELS.get(ticket.status, ticket.status),
+        category_code=ticket.category_code,
+        title=ticket.title,
+        lead_unit_code=ticket.lead_unit_code,
+        created_at=ticket.created_at,
+        complete_due=ticket.complete_due,
+        overdue=_overdue(ticket, now),
+        supervision_level=ticket.supervision_level,
+        priority=ticket.priority,
+        citizen_name=mask_name(ticket.citizen_name),
+        citizen_phone=mask_phone(ticket.citizen_phone),
     )
 
 
@@ -607,7 +788,9 @@ def list_tickets(session: Session, actor: Actor, flt: TicketFilter, ctx: Ctx) ->
         stmt = stmt.where(Ticket.created_at < flt.created_to)
     if flt.overdue:
         stmt = stmt.where(col(Ticket.status).in_(list(UNIT_STATUSES)), col(Ticket.complete_due) < ctx.now)
-    stmt = stmt.order_by(col(Ticket.priority).desc(), col(Ticket.id).desc()).offset(flt.offset).limit(flt.limit)
+    stmt = (
+        stmt.order_by(col(Ticket.priority).desc(), col(Ticket.id).desc()).offset(flt.offset).limit(flt.limit)
+    )
     return [summary(t, ctx.now) for t in session.exec(stmt).all()]
 
 
@@ -630,34 +813,65 @@ def detail(session: Session, actor: Actor, ticket_no: str, ctx: Ctx) -> TicketDe
         name, phone, address = ticket.citizen_name, ticket.citizen_phone, ticket.citizen_address
         content = ticket.content
         if name or phone or address:
-            audit(session, actor, "read_ticket", ticket.ticket_no, "citizen_name,citizen_phone,citizen_address",
-                  ctx.now)
+            audit(
+                session,
+                actor,
+                "read_ticket",
+                ticket.ticket_no,
+                "citizen_name,citizen_phone,citizen_address",
+                ctx.now,
+            )
     else:
         name, phone = mask_name(ticket.citizen_name), mask_phone(ticket.citizen_phone)
         address, content = mask_address(ticket.citizen_address), mask_text(ticket.content)
     assists = [
         a.unit_code
         for a in session.exec(
-            select(Assignment).where(Assignment.ticket_id == ticket.id, Assignment.role == AssignmentRole.ASSIST,
-                                     col(Assignment.active).is_(True))
+            select(Assignment).where(
+                Assignment.ticket_id == ticket.id,
+                Assignment.role == AssignmentRole.ASSIST,
+                col(Assignment.active).is_(True),
+            )
         ).all()
     ]
     calls = list(session.exec(select(CallLink.linkedid).where(CallLink.ticket_id == ticket.id)).all())
     base = summary(ticket, ctx.now).model_dump()
     base.update(citizen_name=name, citizen_phone=phone)
     return TicketDetail(
-        **base, content=content, location=ticket.location, citizen_address=address, identity_hidden=hidden,
-        consent_disclosure=ticket.consent_disclosure, complained_unit_code=ticket.complained_unit_code,
-        assist_unit_codes=assists, dispatched_at=ticket.dispatched_at, signed_at=ticket.signed_at,
-        first_contact_at=ticket.first_contact_at, replied_at=ticket.replied_at, approved_at=ticket.approved_at,
-        closed_at=ticket.closed_at, archived_at=ticket.archived_at, dispatch_due=ticket.dispatch_due,
-        response_due=ticket.response_due, callback_due=ticket.callback_due, intake_closed=ticket.intake_closed,
-        not_accepted_reason=ticket.not_accepted_reason, reply_text=ticket.reply_text,
-        reply_person=ticket.reply_person, reply_head=ticket.reply_head, extension_days=ticket.extension_days,
-        extension_reason=ticket.extension_reason, return_reason=ticket.return_reason,
-        key_supervision=ticket.key_supervision, leader_instruction=ticket.leader_instruction,
-        satisfaction=ticket.satisfaction, resolved=ticket.resolved, callback_count=ticket.callback_count,
-        reopen_count=ticket.reopen_count, merged_into=ticket.merged_into, linked_calls=calls,
+        **base,
+        content=content,
+        location=ticket.location,
+        citizen_address=address,
+        identity_hidden=hidden,
+        consent_disclosure=ticket.consent_disclosure,
+        complained_unit_code=ticket.complained_unit_code,
+        assist_unit_codes=assists,
+        dispatched_at=ticket.dispatched_at,
+        signed_at=ticket.signed_at,
+        first_contact_at=ticket.first_contact_at,
+        replied_at=ticket.replied_at,
+        approved_at=ticket.approved_at,
+        closed_at=ticket.closed_at,
+        archived_at=ticket.archived_at,
+        dispatch_due=ticket.dispatch_due,
+        response_due=ticket.response_due,
+        callback_due=ticket.callback_due,
+        intake_closed=ticket.intake_closed,
+        not_accepted_reason=ticket.not_accepted_reason,
+        reply_text=ticket.reply_text,
+        reply_person=ticket.reply_person,
+        reply_head=ticket.reply_head,
+        extension_days=ticket.extension_days,
+        extension_reason=ticket.extension_reason,
+        return_reason=ticket.return_reason,
+        key_supervision=ticket.key_supervision,
+        leader_instruction=ticket.leader_instruction,
+        satisfaction=ticket.satisfaction,
+        resolved=ticket.resolved,
+        callback_count=ticket.callback_count,
+        reopen_count=ticket.reopen_count,
+        merged_into=ticket.merged_into,
+        linked_calls=calls,
         allowed_actions=[a.value for a in allowed_actions(ticket.status, actor.role)],
     )
 
@@ -670,7 +884,15 @@ def events(session: Session, actor: Actor, ticket_no: str) -> list[EventView]:
     ).all()
     hidden = identity_hidden(actor, ticket)
     return [
-        EventView(at=e.at, actor=e.actor, role=e.role, unit_code=e.unit_code, action=e.action,
-                  from_status=e.from_status, to_status=e.to_status, note=mask_text(e.note) if hidden else e.note)
+        EventView(
+            at=e.at,
+            actor=e.actor,
+            role=e.role,
+            unit_code=e.unit_code,
+            action=e.action,
+            from_status=e.from_status,
+            to_status=e.to_status,
+            note=mask_text(e.note) if hidden else e.note,
+        )
         for e in rows
     ]

@@ -58,7 +58,9 @@ def run_supervision(session: Session, settings: Settings, now: datetime) -> list
     ctx = service.Ctx(settings, now)
     tickets = session.exec(
         select(Ticket)
-        .where(col(Ticket.status).in_([s.value for s in UNIT_STATUSES]), col(Ticket.complete_due).is_not(None))
+        .where(
+            col(Ticket.status).in_([s.value for s in UNIT_STATUSES]), col(Ticket.complete_due).is_not(None)
+        )
         .where(Ticket.supervision_level < 3)
         .with_for_update(skip_locked=True)
     ).all()
@@ -72,8 +74,17 @@ def run_supervision(session: Session, settings: Settings, now: datetime) -> list
         while ticket.supervision_level < target:
             ticket.supervision_level += 1
             action, note = STEPS[ticket.supervision_level]
-            service.add_event(session, ticket, SYSTEM, action, ctx, from_status=ticket.status, note=note,
-                              unit_code=ticket.lead_unit_code, data={"level": ticket.supervision_level})
+            service.add_event(
+                session,
+                ticket,
+                SYSTEM,
+                action,
+                ctx,
+                from_status=ticket.status,
+                note=note,
+                unit_code=ticket.lead_unit_code,
+                data={"level": ticket.supervision_level},
+            )
             steps.append(SupervisionStep(ticket.ticket_no, ticket.supervision_level, action))
         session.add(ticket)
     return steps
@@ -99,7 +110,9 @@ def due_board(session: Session, now: datetime, soon: timedelta = timedelta(hours
     """For the wallboard: per unit, overdue tickets and tickets due within `soon`."""
     rows = session.exec(
         select(Ticket)
-        .where(col(Ticket.status).in_([s.value for s in UNIT_STATUSES]), col(Ticket.complete_due) <= now + soon)
+        .where(
+            col(Ticket.status).in_([s.value for s in UNIT_STATUSES]), col(Ticket.complete_due) <= now + soon
+        )
         .order_by(col(Ticket.complete_due))
     ).all()
     names = {u.code: u.name for u in session.exec(select(Unit)).all()}
@@ -108,9 +121,16 @@ def due_board(session: Session, now: datetime, soon: timedelta = timedelta(hours
         if t.complete_due is None or t.lead_unit_code is None:
             continue
         code = t.lead_unit_code
-        board = boards.setdefault(code, UnitBoard(unit_code=code, unit_name=names.get(code, code), overdue=[],
-                                                  due_soon=[]))
-        item = BoardItem(ticket_no=t.ticket_no, title=t.title, status=t.status, urgency=t.urgency,
-                         complete_due=t.complete_due, supervision_level=t.supervision_level)
+        board = boards.setdefault(
+            code, UnitBoard(unit_code=code, unit_name=names.get(code, code), overdue=[], due_soon=[])
+        )
+        item = BoardItem(
+            ticket_no=t.ticket_no,
+            title=t.title,
+            status=t.status,
+            urgency=t.urgency,
+            complete_due=t.complete_due,
+            supervision_level=t.supervision_level,
+        )
         (board.overdue if t.complete_due < now else board.due_soon).append(item)
     return sorted(boards.values(), key=lambda b: (-len(b.overdue), -len(b.due_soon), b.unit_code))

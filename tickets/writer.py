@@ -33,7 +33,9 @@ def make_consumer(settings: Settings, redis: Redis, db: Database, node: str) -> 
     return HandoffConsumer(redis, settings.redis_prefix, f"ticket-writer-{node}", handle)
 
 
-async def supervision_loop(settings: Settings, db: Database, interval_s: float = SUPERVISION_INTERVAL_S) -> None:
+async def supervision_loop(
+    settings: Settings, db: Database, interval_s: float = SUPERVISION_INTERVAL_S
+) -> None:
     while True:
         try:
             steps = await db.run(lambda session: run_supervision(session, settings, datetime.now(UTC)))

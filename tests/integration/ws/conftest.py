@@ -16,6 +16,7 @@ from websockets.asyncio.client import ClientConnection
 
 from agent_desk.ws.access import AuthError, Principal
 from agent_desk.ws.bridge import RedisBridge, Routed
+from agent_desk.ws.fastpath import FanoutWebSocketProtocol
 from agent_desk.ws.hub import Hub
 from agent_desk.ws.routes import ws_router
 from agent_desk.ws.service import WsService
@@ -58,6 +59,15 @@ def _route(prefix: str) -> Callable[[str, dict[str, Any]], list[Routed]]:
     return route
 
 
+async def wait_until(predicate: Callable[[], bool], what: str) -> None:
+    """Polls a server-side condition the client cannot observe directly (bounded, not timed)."""
+    for _ in range(1000):
+        if predicate():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"never happened: {what}")
+
+
 async def recv(ws: ClientConnection) -> dict[str, Any]:
     frame: dict[str, Any] = json.loads(await ws.recv())
     return frame
@@ -92,9 +102,17 @@ def replay_size() -> int:
     return 16
 
 
+@pytest.fixture(params=["fastpath", "asgi"])
+def ws_impl(request: pytest.FixtureRequest) -> str:
+    """`fastpath`: uvicorn with FanoutWebSocketProtocol (frames written straight to the socket);
+    `asgi`: uvicorn's stock protocol, every frame through ASGI `send`."""
+    impl: str = request.param
+    return impl
+
+
 @pytest.fixture
 async def harness(
-    redis: Redis, redis_prefix: str, session_config: SessionConfig, replay_size: int
+    redis: Redis, redis_prefix: str, session_config: SessionConfig, replay_size: int, ws_impl: str
 ) -> AsyncIterator[Harness]:
     hub = Hub(replay_size=replay_size)
     tokens = dict(USERS)
@@ -125,11 +143,11 @@ async def harness(
 
     app = FastAPI()
     app.include_router(ws_router(build))
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+    protocol: Any = FanoutWebSocketProtocol if ws_impl == "fastpath" else "websockets-sansio"
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", ws=protocol)
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.01)
+    await wait_until(lambda: server.started, "uvicorn started")
     port = server.servers[0].sockets[0].getsockname()[1]
     await asyncio.wait_for(bridge.ready.wait(), 5)
     h = Harness(f"ws://127.0.0.1:{port}", hub, redis, redis_prefix, bridge, tokens, snapshots, commands)

@@ -14,7 +14,7 @@ from websockets.asyncio.client import connect
 
 from agent_desk.ws.protocol import CloseCode
 from agent_desk.ws.session import SessionConfig
-from tests.integration.ws.conftest import Harness, close_code, recv_op
+from tests.integration.ws.conftest import Harness, close_code, recv_op, wait_until
 
 
 def _client_frame(text: str) -> bytes:
@@ -52,8 +52,7 @@ async def test_a_client_that_stops_reading_is_dropped_and_the_others_get_everyth
         await fast.send(json.dumps({"op": "subscribe", "data": {"topic": "wallboard"}}))
         await recv_op(fast, "snapshot")
         _reader, slow = await _raw_client_that_never_reads(harness)
-        while harness.hub.subscriber_count("wallboard") < 2:
-            await asyncio.sleep(0.01)
+        await wait_until(lambda: harness.hub.subscriber_count("wallboard") == 2, "both subscribed")
 
         blob = "座" * 100_000  # 300 kB a frame: the slow socket's buffers fill after a few
         total = 80

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import pytest
@@ -10,7 +9,7 @@ from websockets.asyncio.client import connect
 
 from agent_desk.ws.protocol import CloseCode
 from agent_desk.ws.session import SessionConfig
-from tests.integration.ws.conftest import Harness, close_code, recv, recv_op
+from tests.integration.ws.conftest import Harness, close_code, recv, recv_op, wait_until
 
 
 async def test_token_in_query_gets_hello_snapshot_then_deltas(harness: Harness) -> None:
@@ -159,8 +158,7 @@ async def test_reconnect_replays_what_was_missed(harness: Harness) -> None:
         last = (await recv_op(ws, "delta"))["data"]["seq"]
     for state in ("ringing", "talking", "wrapup"):
         await harness.publish("wallboard", "seat", {"ext": "1001", "state": state})
-    while harness.hub.seq("wallboard") < last + 3:
-        await asyncio.sleep(0.01)
+    await wait_until(lambda: harness.hub.seq("wallboard") == last + 3, "three deltas published")
     async with connect(harness.ws_url(token="tok-sup")) as ws:
         await recv_op(ws, "hello")
         await _subscribe(ws, "wallboard", epoch=harness.hub.epoch, seq=last)
@@ -175,8 +173,7 @@ async def test_reconnect_replays_what_was_missed(harness: Harness) -> None:
 async def test_reconnect_too_far_behind_or_from_another_epoch_gets_a_snapshot(harness: Harness) -> None:
     for i in range(5):
         await harness.publish("wallboard", "tick", {"i": i})
-    while harness.hub.seq("wallboard") < 5:
-        await asyncio.sleep(0.01)
+    await wait_until(lambda: harness.hub.seq("wallboard") == 5, "five deltas published")
     for resume in ({"epoch": harness.hub.epoch, "seq": 1}, {"epoch": "other-process", "seq": 5}):
         async with connect(harness.ws_url(token="tok-sup")) as ws:
             await recv_op(ws, "hello")

@@ -1,0 +1,1 @@
+"""REST API of the work-order engine (routers in `routes/`, dependencies in `deps.py`)."""

@@ -1,0 +1,89 @@
+"""Annotated dependencies: settings, database, the authenticated actor and role checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from redis.asyncio import Redis
+
+from agent_desk.api.tokens import InvalidToken, verify_token
+from hotline.settings import Settings
+from tickets.actors import Actor
+from tickets.db import Database
+from tickets.service import Ctx
+from tickets.vocab import Role
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def get_redis(request: Request) -> Redis:
+    redis: Redis = request.app.state.redis
+    return redis
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+DbDep = Annotated[Database, Depends(get_db)]
+RedisDep = Annotated[Redis, Depends(get_redis)]
+
+_bearer = HTTPBearer(auto_error=False, description="POST /api/auth/login 获得的令牌")
+
+
+def current_actor(
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Actor:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "未登录:缺少访问令牌", headers={"WWW-Authenticate": "Bearer"}
+        )
+    try:
+        claims = verify_token(settings.token_secret, credentials.credentials, datetime.now(UTC))
+    except InvalidToken as exc:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, exc.reason, headers={"WWW-Authenticate": "Bearer"}
+        ) from exc
+    return claims.actor()
+
+
+ActorDep = Annotated[Actor, Depends(current_actor)]
+
+
+def require_roles(*roles: Role) -> Callable[[Actor], Coroutine[Any, Any, Actor]]:
+    """A dependency that lets only these roles through (HTTP 403 with the reason otherwise)."""
+    allowed = frozenset(roles)
+
+    async def check(actor: ActorDep) -> Actor:
+        if actor.role not in allowed:
+            names = "、".join(sorted(r.value for r in allowed))
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"角色 {actor.role.value} 无权访问(允许:{names})")
+        return actor
+
+    return check
+
+
+SeatDep = Annotated[Actor, Depends(require_roles(Role.SEAT, Role.SUPERVISOR))]
+SupervisorDep = Annotated[Actor, Depends(require_roles(Role.SUPERVISOR))]
+UnitHandlerDep = Annotated[Actor, Depends(require_roles(Role.UNIT_HANDLER))]
+AuditorDep = Annotated[Actor, Depends(require_roles(Role.AUDITOR, Role.ADMIN))]
+KpiReaderDep = Annotated[
+    Actor, Depends(require_roles(Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR, Role.UNIT_HANDLER))
+]
+
+
+def ctx(settings: SettingsDep) -> Ctx:
+    return Ctx(settings, datetime.now(UTC))
+
+
+CtxDep = Annotated[Ctx, Depends(ctx)]

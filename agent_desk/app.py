@@ -1,0 +1,105 @@
+"""Composition root of the web role: `create_app(settings)` builds everything in the lifespan.
+
+Nothing is a module global: the database, the Redis client and the settings live on `app.state`.
+Routers are a plain list (`ROUTERS`); the web pages and websockets add theirs to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from redis.asyncio import Redis
+
+from agent_desk.api.routes import (
+    audit,
+    auth,
+    callbacks,
+    callers,
+    kb,
+    kpi,
+    public,
+    supervision,
+    tickets,
+    units,
+    watchlist,
+)
+from hotline.settings import Settings
+from tickets.db import Database
+from tickets.errors import CalendarUnknown, Forbidden, InvalidInput, NotFound, TicketError, TransitionRefused
+from tickets.migrate import upgrade
+
+ROUTERS: list[APIRouter] = [
+    auth.router,
+    tickets.router,
+    kb.router,
+    kpi.router,
+    supervision.router,
+    callbacks.router,
+    callers.router,
+    watchlist.router,
+    units.router,
+    audit.router,
+    public.router,
+]
+
+_STATUS: list[tuple[type[TicketError], int]] = [
+    (NotFound, 404),
+    (Forbidden, 403),
+    (TransitionRefused, 409),
+    (InvalidInput, 422),
+    (CalendarUnknown, 422),
+]
+
+TAGS = [
+    {"name": "auth", "description": "登录与令牌"},
+    {"name": "tickets", "description": "工单受理、查询与全生命周期操作"},
+    {"name": "kb", "description": "知识库"},
+    {"name": "kpi", "description": "考核指标"},
+    {"name": "supervision", "description": "督办与超期看板"},
+    {"name": "callbacks", "description": "回访与漏接回拨任务"},
+    {"name": "callers", "description": "来电人画像"},
+    {"name": "watchlist", "description": "重点关注号码"},
+    {"name": "units", "description": "单位与分类目录"},
+    {"name": "audit", "description": "个人信息访问审计"},
+    {"name": "public", "description": "公众自助查询与受理公开(无需登录)"},
+]
+
+
+def create_app(settings: Settings, *, routers: list[APIRouter] | None = None) -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await asyncio.to_thread(upgrade, settings.database_url)
+        db = Database(settings.database_url, settings.db_pool_size)
+        redis = Redis.from_url(settings.redis_url)
+        app.state.settings = settings
+        app.state.db = db
+        app.state.redis = redis
+        try:
+            yield
+        finally:
+            with contextlib.suppress(Exception):
+                await redis.aclose()
+            db.dispose()
+
+    app = FastAPI(
+        title=f"{settings.city}12345政务服务便民热线",
+        version="0.1.0",
+        description="工单引擎 REST API:受理、派单、办理、审核、回访、督办、考核、知识库、受理公开、审计。",
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+
+    async def ticket_error(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, TicketError)
+        code = next((c for kind, c in _STATUS if isinstance(exc, kind)), 400)
+        return JSONResponse({"detail": exc.reason, "code": exc.code}, status_code=code)
+
+    app.add_exception_handler(TicketError, ticket_error)
+    for router in routers if routers is not None else ROUTERS:
+        app.include_router(router)
+    return app

@@ -1,0 +1,1 @@
+"""The local fail-safe AGI script (classic stdin AGI, standard library + pyst2 only)."""

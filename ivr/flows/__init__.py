@@ -1,0 +1,1 @@
+"""IVR flows, one per file: intake (ivr), callback survey (survey), watch-list warning."""

@@ -1,0 +1,106 @@
+"""Where an incoming call goes: a pure function of what the IVR learnt.
+
+Order of precedence, most serious first:
+1. an emergency in the transcript leaves the hotline (DOMAIN.md §3);
+2. a watch-listed number hears a warning and reaches the watch queue (DOMAIN.md §10);
+3. a utility outage goes to the priority queue as urgent (003 §10);
+4. the caller's DTMF choice (menu, off by default), else the dialled number's skill queue
+   (DOMAIN.md §1: merged department hotlines keep their numbers), else the default queue.
+Caller history adds the open ticket as a hint for the seat (repeat callers reach the desk
+with their ticket on screen).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from hotline.settings import Settings
+from ivr.classify import Classification
+from ivr.emergency import Detection
+from tickets.contracts import CallerProfile
+
+Action = Literal["queue", "emergency", "watch"]
+Priority = Literal["normal", "urgent"]
+
+# DTMF menu (settings.ivr_dtmf_menu): digit → queue role; a queue the deployment does not
+# define falls back to the dialled number's queue.
+MENU: dict[str, str] = {"1": "default", "2": "priority", "3": "q-enterprise"}
+
+
+@dataclass(frozen=True, slots=True)
+class RouteDecision:
+    action: Action
+    queue: str
+    priority: Priority = "normal"
+    target: str | None = None
+    category: str | None = None
+    ticket_hint: str | None = None
+    prompt: str | None = None  # played after the variables are set
+
+
+def did_queue(settings: Settings, did: str) -> str:
+    return settings.dids.get(did, settings.default_queue)
+
+
+def menu_queue(settings: Settings, digit: str | None, fallback: str) -> str:
+    role = MENU.get(digit or "")
+    if role == "default":
+        return settings.default_queue
+    if role == "priority":
+        return settings.priority_queue
+    if role is not None and any(q.name == role for q in settings.queues):
+        return role
+    return fallback
+
+
+def decide(
+    settings: Settings,
+    *,
+    did: str,
+    profile: CallerProfile | None = None,
+    detection: Detection | None = None,
+    classification: Classification | None = None,
+    digit: str | None = None,
+) -> RouteDecision:
+    queue = menu_queue(settings, digit, did_queue(settings, did))
+    hint: str | None = None
+    category = classification.category if classification else None
+    if profile is not None and profile.open_tickets:
+        hint = profile.open_tickets[0].ticket_no
+        category = category or profile.open_tickets[0].category
+
+    if detection is not None and detection.kind == "emergency" and detection.service is not None:
+        return RouteDecision(
+            action="emergency",
+            queue=queue,
+            priority="urgent",
+            target=detection.target,
+            category=f"emergency_{detection.service}",
+            ticket_hint=hint,
+            prompt=f"emergency-{detection.service}",
+        )
+    urgent = (detection is not None and detection.kind == "utility") or (
+        digit is not None and MENU.get(digit) == "priority"
+    )
+    if urgent:
+        category = "utility_outage"
+    if profile is not None and profile.watch_listed:
+        return RouteDecision(
+            action="watch",
+            queue=settings.watch_queue,
+            priority="urgent" if urgent else "normal",
+            category=category,
+            ticket_hint=hint,
+            prompt="watch-warning",
+        )
+    if urgent:
+        return RouteDecision(
+            action="queue",
+            queue=settings.priority_queue,
+            priority="urgent",
+            category=category,
+            ticket_hint=hint,
+            prompt="utility",
+        )
+    return RouteDecision(action="queue", queue=queue, category=category, ticket_hint=hint)

@@ -1,0 +1,193 @@
+"""The ticket writer against real Redis and a real database, including one that is down at first."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
+from sqlalchemy import create_engine, func, make_url, text
+from sqlmodel import select
+
+from hotline.handoff import GROUP, HandoffProducer, stream_key
+from hotline.settings import Settings
+from tests.integration.tickets.helpers import T0, isolated_url, seeded
+from tickets.contracts import CallRecord
+from tickets.db import Database
+from tickets.models import CallbackTask, CallLink, Ticket, TicketEvent
+from tickets.writer import run_ticket_writer
+
+
+def call(linkedid: str, outcome: str = "answered") -> CallRecord:
+    return CallRecord(
+        linkedid=linkedid,
+        caller="13700000000",
+        channel="PJSIP/world-1",
+        started_at=T0,
+        ended_at=T0 + timedelta(minutes=2),
+        outcome=outcome,
+        seat="1002",
+    )  # type: ignore[arg-type]
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], what: str, limit_s: float = 60.0) -> None:
+    """Polls until `check` holds; the limit only stops a hung test, it measures nothing."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + limit_s
+    while not await check():
+        if loop.time() > end:
+            pytest.fail(f"never happened: {what}")
+        await asyncio.sleep(0.05)
+
+
+@contextlib.asynccontextmanager
+async def writer(settings: Settings, redis: Redis, db: Database) -> AsyncIterator[asyncio.Task[None]]:
+    task = asyncio.create_task(
+        run_ticket_writer(settings, redis, db, "test", supervision_interval_s=0.2, retry_delay_s=0.05)
+    )
+    try:
+        yield task
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def counts(db: Database) -> tuple[int, int, int]:
+    def work(s: object) -> tuple[int, int, int]:
+        from sqlmodel import Session
+
+        assert isinstance(s, Session)
+        return (
+            int(s.exec(select(func.count()).select_from(CallLink)).one()),
+            int(s.exec(select(func.count()).select_from(Ticket)).one()),
+            int(s.exec(select(func.count()).select_from(CallbackTask)).one()),
+        )
+
+    return await db.run(work)
+
+
+async def test_writer_ingests_stream_records_once(
+    settings: Settings, redis: Redis, redis_prefix: str, db_url: str, tmp_path: Path
+) -> None:
+    with isolated_url(db_url) as url:
+        s = seeded(settings, url)
+        db = Database(url, pool_size=2)
+        producer = HandoffProducer(redis, redis_prefix, tmp_path / "spool.jsonl")
+        try:
+            for record in [call("w.1"), call("w.2", "abandoned"), call("w.1")]:  # w.1 delivered twice
+                await producer.publish(record)
+            async with writer(s, redis, db):
+                await eventually(lambda: _is(counts(db), (2, 1, 1)), "two calls, one ticket, one call-back")
+                await eventually(lambda: _stream_empty(redis, redis_prefix), "stream acknowledged")
+            assert await counts(db) == (2, 1, 1)
+        finally:
+            db.dispose()
+
+
+async def test_writer_runs_the_supervision_scheduler(
+    settings: Settings, redis: Redis, redis_prefix: str, db_url: str
+) -> None:
+    from tests.integration.tickets.helpers import Journey
+
+    with isolated_url(db_url) as url:
+        s = seeded(settings, url)
+        db = Database(url, pool_size=2)
+        try:
+            overdue = Journey(db, s).dispatched(T0 - timedelta(days=30))
+
+            async def escalated() -> bool:
+                def work(session: object) -> int:
+                    from sqlmodel import Session
+
+                    assert isinstance(session, Session)
+                    t = session.exec(select(Ticket).where(Ticket.ticket_no == overdue)).one()
+                    n = session.exec(
+                        select(func.count())
+                        .select_from(TicketEvent)
+                        .where(
+                            TicketEvent.ticket_id == t.id,
+                            TicketEvent.action.startswith("supervision_"),  # type: ignore[attr-defined]
+                        )
+                    ).one()
+                    return int(n)
+
+                return await db.run(work) == 3
+
+            async with writer(s, redis, db):
+                await eventually(escalated, "reminder, notice and escalation written")
+        finally:
+            db.dispose()
+
+
+async def test_records_wait_in_the_stream_while_the_database_is_down(
+    settings: Settings, redis: Redis, redis_prefix: str, postgres_database: str, tmp_path: Path
+) -> None:
+    # The database does not exist yet: every write fails until it is created.
+    name = f"hotline_down_{uuid.uuid4().hex[:8]}"
+    url = make_url(postgres_database).set(database=name).render_as_string(hide_password=False)
+    admin = create_engine(postgres_database, isolation_level="AUTOCOMMIT")
+    db = Database(url, pool_size=2)
+    producer = HandoffProducer(redis, redis_prefix, tmp_path / "spool.jsonl")
+    try:
+        await producer.publish(call("down.1"))
+        await producer.publish(call("down.2", "abandoned"))
+        async with writer(settings, redis, db):
+            await eventually(
+                lambda: _delivered(redis, redis_prefix, 3),
+                "the first record retried while the database is down",
+            )
+            assert await redis.xlen(stream_key(redis_prefix)) == 2  # nothing lost
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            seeded(settings, url)
+            await eventually(lambda: _is(counts(db), (2, 1, 1)), "both records written after recovery")
+            await eventually(lambda: _stream_empty(redis, redis_prefix), "stream acknowledged")
+        assert await counts(db) == (2, 1, 1)
+    finally:
+        db.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+async def test_records_wait_while_the_sqlite_schema_is_missing(
+    settings: Settings, redis: Redis, redis_prefix: str, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'late.db'}"
+    db = Database(url, pool_size=2)
+    producer = HandoffProducer(redis, redis_prefix, tmp_path / "spool.jsonl")
+    try:
+        await producer.publish(call("late.1"))
+        async with writer(settings, redis, db):
+            await eventually(
+                lambda: _delivered(redis, redis_prefix, 2), "record retried while the schema is missing"
+            )
+            seeded(settings, url)
+            await eventually(lambda: _is(counts(db), (1, 1, 0)), "record written once the schema exists")
+    finally:
+        db.dispose()
+
+
+async def _is(value: Awaitable[tuple[int, int, int]], expected: tuple[int, int, int]) -> bool:
+    return await value == expected
+
+
+async def _stream_empty(redis: Redis, prefix: str) -> bool:
+    pending = await redis.xpending(stream_key(prefix), GROUP)
+    return int(pending["pending"]) == 0 and int(await redis.xlen(stream_key(prefix))) == 0
+
+
+async def _delivered(redis: Redis, prefix: str, times: int) -> bool:
+    """The oldest entry was handed to the writer at least `times` times (and is still pending)."""
+    try:
+        info = await redis.xpending_range(stream_key(prefix), GROUP, min="-", max="+", count=10)
+    except ResponseError:  # the writer has not created its group yet
+        return False
+    return bool(info) and int(info[0]["times_delivered"]) >= times
