@@ -17,6 +17,7 @@ from redis.asyncio import Redis
 from agent_desk.api.routes import (
     audit,
     auth,
+    calendar,
     callbacks,
     callers,
     kb,
@@ -27,6 +28,9 @@ from agent_desk.api.routes import (
     units,
     watchlist,
 )
+from agent_desk.web import api as web_api
+from agent_desk.web import pages as web_pages
+from agent_desk.ws import wiring as ws_wiring
 from hotline.settings import Settings
 from tickets.db import Database
 from tickets.errors import CalendarUnknown, Forbidden, InvalidInput, NotFound, TicketError, TransitionRefused
@@ -43,7 +47,11 @@ ROUTERS: list[APIRouter] = [
     watchlist.router,
     units.router,
     audit.router,
+    calendar.router,
     public.router,
+    web_api.router,
+    ws_wiring.router,
+    web_pages.router,
 ]
 
 _STATUS: list[tuple[type[TicketError], int]] = [
@@ -65,6 +73,7 @@ TAGS = [
     {"name": "watchlist", "description": "重点关注号码"},
     {"name": "units", "description": "单位与分类目录"},
     {"name": "audit", "description": "个人信息访问审计"},
+    {"name": "calendar", "description": "工作日调整表(法定节假日与调休之外的本地安排)"},
     {"name": "public", "description": "公众自助查询与受理公开(无需登录)"},
 ]
 

@@ -333,6 +333,12 @@ def _check_agi(step: Step, settings: Settings) -> list[Problem]:
     url = split_args(step.args)[0]
     if not url.startswith("agi://"):
         if settings.softswitch.failsafe_agi and url == settings.softswitch.failsafe_agi:
+            # ivr/failsafe/hotline_failsafe_agi.py: <default queue>[,<did>=<queue>...]
+            args = split_args(step.args)[1:]
+            if not args or args[0] != settings.default_queue:
+                return [
+                    Problem("extensions.conf", step.line, "the fail-safe AGI needs the default queue first")
+                ]
             return []
         return [Problem("extensions.conf", step.line, f"AGI {url!r} is neither FastAGI nor the fail-safe")]
     host_port, _, script = url[len("agi://") :].partition("/")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
 from hotline import dialplan
 
@@ -119,6 +119,7 @@ class SoftswitchSettings(BaseModel):
     # 004 §12: three-way calls reach the handling unit's duty line through this.
     unit_route: Route = Field(default_factory=Route)
     unit_ring_timeout_s: int = Field(default=30, ge=5, le=300)
+    citizen_ring_timeout_s: int = Field(default=45, ge=5, le=300)
     emergency: EmergencyRouting = Field(default_factory=EmergencyRouting)
     # The number shown to citizens and units on calls the hotline places.
     outbound_caller_id: Digits = "12345"
@@ -156,6 +157,15 @@ class SoftswitchSettings(BaseModel):
     moh_directory: AbsPath | None = None
     directories: Directories = Field(default_factory=Directories)
     language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(_[A-Z]{2})?$")] = "zh"
+
+    @field_validator(
+        "external_address", "stun_server", "tls_cert_file", "tls_key_file", "agi_address", "failsafe_agi",
+        "moh_directory", mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # An environment variable set to "" (e.g. `${VAR:-}` in compose) means "not set".
+        return None if value == "" else value
 
     @model_validator(mode="after")
     def _consistent(self) -> SoftswitchSettings:

@@ -47,6 +47,7 @@ async def _serve_hub(redis_url: str, channel: str) -> None:
 
     from agent_desk.ws.access import Principal
     from agent_desk.ws.bridge import RedisBridge, Routed
+    from agent_desk.ws.fastpath import FanoutWebSocketProtocol
     from agent_desk.ws.hub import Hub
     from agent_desk.ws.routes import ws_router
     from agent_desk.ws.service import WsService
@@ -79,7 +80,7 @@ async def _serve_hub(redis_url: str, channel: str) -> None:
         host="127.0.0.1",
         port=0,
         log_level="warning",
-        ws="websockets-sansio",
+        ws=FanoutWebSocketProtocol,
         ws_per_message_deflate=False,
         loop="uvloop",
     )
@@ -208,24 +209,31 @@ class _Client(asyncio.Protocol):
                 head = 10
             if n - pos < head + length:
                 break
-            payload = bytes(buf[pos + head : pos + head + length])
-            pos += head + length
+            start = pos + head
+            pos = start + length
             if opcode == 0x1:
-                self._on_text(payload)
+                if buf.startswith(b'{"op":"delta"', start):
+                    self._on_delta(buf, start, pos)
+                else:
+                    self._on_text(bytes(buf[start:pos]))
             elif opcode == 0x9:
-                self._send(0xA, payload)
+                self._send(0xA, bytes(buf[start:pos]))
             elif opcode == 0x8:
                 self._stats.closed += 1
         del buf[:pos]
 
+    def _on_delta(self, buf: bytearray, start: int, end: int) -> None:
+        # Only the publish time matters here; a full JSON parse would make the clients the bottleneck.
+        i = buf.find(b'"t":', start, end)
+        if i < 0:
+            return
+        j = buf.find(b",", i, end)
+        self._stats.record(time.monotonic() - float(buf[i + 4 : j]))
+
     def _on_text(self, payload: bytes) -> None:
         frame = json.loads(payload)
         op = frame["op"]
-        if op == "delta":
-            data = frame["data"]["data"]
-            if "t" in data:
-                self._stats.record(time.monotonic() - data["t"])
-        elif op == "snapshot" and not self.ready.done():
+        if op == "snapshot" and not self.ready.done():
             self.ready.set_result(None)
         elif op == "hello" and self._subscribe:
             self.send_text('{"op":"subscribe","data":{"topic":"wallboard"}}')

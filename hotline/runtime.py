@@ -64,8 +64,13 @@ async def _serve_web(settings: Settings) -> None:
     import uvicorn
 
     from agent_desk.app import create_app
+    from agent_desk.ws.fastpath import FanoutWebSocketProtocol
 
     config = uvicorn.Config(
-        create_app(settings), host=settings.http_host, port=settings.http_port, log_level="info"
+        create_app(settings),
+        host=settings.http_host,
+        port=settings.http_port,
+        log_level="info",
+        ws=FanoutWebSocketProtocol,  # wallboard fan-out writes prepared frames (agent_desk/ws/fastpath.py)
     )
     await uvicorn.Server(config).serve()

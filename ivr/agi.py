@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal, Protocol
 
 # Asterisk's reply codes (res_agi.c): 200 ok, 510 unknown command, 511 dead channel, 520 usage.
@@ -70,8 +71,12 @@ class AgiReply:
             return None
 
 
+@lru_cache(maxsize=4096)
 def parse_reply(line: str) -> AgiReply:
-    """Parses one reply line (a 520 usage block arrives here already joined by the reader)."""
+    """Parses one reply line (a 520 usage block arrives here already joined by the reader).
+
+    Cached: most replies are the same few lines ("200 result=1"), and `AgiReply` is immutable.
+    """
     m = _REPLY.match(line)
     if m is None:
         raise AgiProtocolError(f"not an AGI reply: {line[:80]!r}")
@@ -101,8 +106,9 @@ class AgiEnvironment:
     @property
     def script(self) -> str:
         """Route name: ``agi://host:port/ivr?x=1`` → ``ivr``."""
-        raw = self.values.get("agi_network_script") or self.values.get("agi_request", "").rsplit("/", 1)[-1]
-        return raw.split("?", 1)[0].strip("/")
+        raw = self.values.get("agi_network_script") or self.values.get("agi_request", "")
+        # agi://host:port/ivr?x=1 and a prefixed path (hotline/ivr) both route to "ivr".
+        return raw.split("?", 1)[0].strip("/").rsplit("/", 1)[-1]
 
     @property
     def uniqueid(self) -> str:
@@ -151,7 +157,11 @@ def parse_environment(block: str) -> AgiEnvironment:
 
 
 def quote(arg: str) -> str:
-    """Quotes one AGI argument; res_agi splits on blanks and honours ``"`` and ``\\``."""
+    """Quotes one AGI argument; res_agi splits on blanks and honours ``"`` and ``\\``.
+
+    A command is one line, so line breaks inside a value become spaces.
+    """
+    arg = arg.replace("\r", " ").replace("\n", " ")
     if arg and not any(c in arg for c in ' \t"\\'):
         return arg
     return '"' + arg.replace("\\", "\\\\").replace('"', '\\"') + '"'

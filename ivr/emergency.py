@@ -89,7 +89,6 @@ KEYWORDS: Mapping[Service, tuple[str, ...]] = {
         "小偷",
         "抢包",
         "抢东西",
-        "威胁",
         "跟踪我",
         "非礼",
         "性骚扰",
@@ -104,7 +103,6 @@ KEYWORDS: Mapping[Service, tuple[str, ...]] = {
         "撬了",
         "孩子丢了",
         "孩子不见了",
-        "诈骗",
         "砸车",
         "砸东西",
         "持枪",
@@ -149,22 +147,56 @@ KEYWORDS: Mapping[Service, tuple[str, ...]] = {
 
 # Event shapes a word list misses: (service, pattern) on the punctuation-free clause.
 PATTERNS: tuple[tuple[Service, str], ...] = (
-    ("fire", r"冒.{0,2}烟.{0,6}火|有火光|火光|自燃|漏气|烧.{0,2}着"),
-    ("traffic", r"(两|几)车相撞|相撞|刮倒|(车|车子).{0,3}翻了|撞.{0,2}(护栏|电线杆|树)|把.{0,4}撞了"),
+    (
+        "fire",
+        r"冒.{0,2}烟.{0,6}火|火光|自燃|漏气|烧.{0,2}着|(冒|着|起|放|失)火|火.{0,3}(很大|好大|很旺|旺|着了)|"
+        r"(着|烧|燃)起来|(燃气|天然气|煤气|液化气).{0,6}(漏|泄|破|味)|(变压器|锅炉|气罐|煤气罐|电瓶).{0,3}爆",
+    ),
+    (
+        "traffic",
+        r"(两|几)车相撞|相撞|刮倒|(车|车子).{0,3}翻了|撞.{0,2}(护栏|电线杆|树)|把.{0,4}撞了|"
+        r"车.{0,8}撞(了|到|上|倒|伤|死|飞)|撞(了|到|上|倒|伤|死|飞).{0,6}车",
+    ),
     (
         "police",
         r"抢.{0,3}(手机|钱|包|项链)|被.{0,6}打(了|伤|破)|打砸|撬.{0,2}(门|锁|车)|"
-        r"骗.{0,6}转账|被.{0,4}(陌生人|人)带走|追着.{0,3}打|拿着.{0,3}(刀|棍|棒)",
+        r"骗.{0,6}转账|被.{0,4}(陌生人|人)带走|追着.{0,3}(打|砍)|拿着.{0,3}(刀|棍|棒)|拿.{0,2}(刀|枪)|"
+        r"砸(门|窗|车|店)|围着.{0,2}打|要(杀|砍|弄死|打死)|有人(在)?(偷|抢|打|砸|撬|闹事)",
     ),
     (
         "medical",
-        r"倒在.{0,6}(了|地)|倒下了|抽风|站不起来|摔下来|不动了|吃错药|卡住.{0,2}喉咙|"
-        r"喘不过气|叫不答应|没反应|昏过去|血压很高|吐血",
+        r"倒在.{0,6}(了|地)|倒下了|抽风|站不起来|摔下来|吃错药|卡住.{0,2}喉咙|"
+        r"喘不过气|叫不答应|没反应|昏过去|血压很高|吐血|说不出话|动不了|半边身子|胸口(痛|疼)|满头大汗|"
+        r"(呼吸|气)(不上来|上不来)|一直在抽|吐白沫|(手|脚|人|腿).{0,2}(夹|压|卡)住了|(夹|压|卡)住了.{0,2}(手|脚|人|腿)|"
+        r"(头|手|腿|身上|脸).{0,2}流血|大量出血|吃了.{0,4}(一整瓶|整瓶|一瓶|很多|好多).{0,2}药|"
+        r"(发烧|高烧|烧到).{0,3}(四十|40|39|三十九)|从.{0,4}(楼|架子|高处).{0,3}(摔|掉)|"
+        r"(人|他|她|老人|孩子|爸|妈|爷爷|奶奶).{0,4}不动了",
     ),
 )
 
 # Keywords whose homophones are everyday words (大火/大货): exact match only.
-EXACT_ONLY = frozenset({"大火", "炸了", "被打", "打我", "撞人", "被撞", "车撞", "小偷"})
+EXACT_ONLY = frozenset(
+    {
+        "大火",
+        "炸了",
+        "被打",
+        "打我",
+        "撞人",
+        "被撞",
+        "车撞",
+        "小偷",
+        "入室",
+        "中毒",
+        "家暴",
+        "溺水",
+        "强奸",
+        "中风",
+        "轻生",
+        "跳河",
+        "心梗",
+        "脑梗",
+    }
+)
 # A "homophone" that is itself a common word (大人 for 打人) is what was said, not an ASR slip.
 COMMON_WORD_FREQ = 1000
 
@@ -261,7 +293,7 @@ NOT_AN_EVENT = (
 # The past tense marker inside a keyword: 着过火, 撞过车.
 _PAST_INFIX = "过"
 
-UTILITY_SUBJECTS = ("水", "电", "燃气", "天然气", "煤气", "暖气", "供暖", "供热")
+UTILITY_SUBJECTS = ("水", "电", "自来水", "燃气", "天然气", "煤气", "暖气", "供暖", "供热")
 UTILITY_PROBLEMS = ("停", "没", "断", "不热", "不通", "中断", "故障", "坏了", "爆了", "爆裂", "跳闸", "不来")
 UTILITY_PHRASES = (
     "停水",
@@ -322,17 +354,30 @@ def _fuzzy(syllable: str) -> str:
     return s
 
 
-@lru_cache(maxsize=8192)
-def _readings(ch: str) -> frozenset[str]:
-    """Every fuzzy toneless reading of one character (heteronyms included: 着 zhe/zhao/zhuo)."""
-    if not ("\u4e00" <= ch <= "\u9fff"):
-        return frozenset({ch.lower()})
-    return frozenset(_fuzzy(r) for r in pinyin(ch, style=Style.NORMAL, heteronym=True)[0])
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]+|[^\u4e00-\u9fff]")
 
 
-def _keyword_syllables(word: str) -> tuple[str, ...]:
-    # The phrase reading (着火 → zhao huo), not every heteronym.
-    return tuple(_fuzzy(s) for s in lazy_pinyin(word, style=Style.NORMAL))
+def _spoken(clause: str) -> list[str]:
+    """How the clause is read, one fuzzy syllable per character, in context (和 in 车和 is he,
+    not the rare huo), so a common character's rare reading cannot fake a homophone."""
+    out: list[str] = []
+    for run in _HAN_RUN.findall(clause):
+        if "\u4e00" <= run[0] <= "\u9fff":
+            syllables = lazy_pinyin(run, style=Style.NORMAL)
+            if len(syllables) != len(run):
+                syllables = [lazy_pinyin(ch, style=Style.NORMAL)[0] for ch in run]
+            out.extend(_fuzzy(x) for x in syllables)
+        else:
+            out.append(run.lower())
+    return out
+
+
+@lru_cache(maxsize=1024)
+def _keyword_readings(word: str) -> tuple[frozenset[str], ...]:
+    """Every fuzzy reading of each keyword character (着 of 着火: zhe, zhao, zhuo)."""
+    return tuple(
+        frozenset(_fuzzy(r) for r in pinyin(ch, style=Style.NORMAL, heteronym=True)[0]) for ch in word
+    )
 
 
 def _clean(text: str) -> str:
@@ -349,11 +394,17 @@ class EmergencyDetector:
         if missing:
             raise ValueError(f"emergency_numbers lacks {', '.join(missing)}")
         self._numbers = dict(numbers)
-        self._table: list[tuple[Service, str, tuple[str, ...]]] = [
-            (service, word, _keyword_syllables(word)) for service in _RANK for word in KEYWORDS[service]
+        self._table: list[tuple[Service, str, tuple[frozenset[str], ...]]] = [
+            (service, word, _keyword_readings(word)) for service in _RANK for word in KEYWORDS[service]
         ]
-        self._table += [("police", word, _keyword_syllables(word)) for word in GENERIC]
+        self._table += [("police", word, _keyword_readings(word)) for word in GENERIC]
         self._patterns = [(service, re.compile(rx)) for service, rx in PATTERNS]
+        self._by_first: dict[str, list[tuple[Service, str, tuple[frozenset[str], ...]]]] = {}
+        for service, word, readings in self._table:
+            if len(word) < 2 or word in EXACT_ONLY:
+                continue
+            for first in readings[0]:
+                self._by_first.setdefault(first, []).append((service, word, readings))
 
     def detect(self, text: str) -> Detection | None:
         """The most serious current emergency in `text`, else a utility outage, else None."""
@@ -374,25 +425,46 @@ class EmergencyDetector:
     def _emergency_in(self, clause: str) -> Detection | None:
         if _any_in(clause, NOT_AN_EVENT):
             return None
-        readings = [_readings(ch) for ch in clause]
         best: Detection | None = None
-        for service, word, syllables in self._table:
-            for start, heard, via_pinyin in _matches(clause, readings, word, syllables):
-                if _negated(clause, start) or _past_infix(heard):
-                    continue
-                target = self._numbers[service]
-                hit = Detection("emergency", service, target, word, heard, via_pinyin)
-                if best is None or _better(hit, best):
-                    best = hit
-                break
+        for hit in self._keyword_hits(clause):
+            if best is None or _better(hit, best):
+                best = hit
         for service, rx in self._patterns:
             m = rx.search(clause)
             if m is None or _negated(clause, m.start()):
                 continue
-            hit = Detection("emergency", service, self._numbers[service], rx.pattern, m.group(0), False)
+            hit = Detection(
+                "emergency", service, self._numbers[service], f"<{service} pattern>", m.group(0), False
+            )
             if best is None or _better(hit, best):
                 best = hit
         return best
+
+    def _keyword_hits(self, clause: str) -> Iterable[Detection]:
+        for service, word, _readings in self._table:
+            pos = clause.find(word)
+            while pos >= 0:
+                if not _negated(clause, pos):
+                    yield Detection("emergency", service, self._numbers[service], word, word, False)
+                    break
+                pos = clause.find(word, pos + 1)
+        # Homophones: candidates indexed by the reading of their first character.
+        spoken = _spoken(clause)
+        for i, first in enumerate(spoken):
+            for service, word, readings in self._by_first.get(first, ()):
+                n = len(word)
+                window = clause[i : i + n]
+                if len(window) < n or window == word:
+                    continue
+                if sum(1 for a, b in zip(window, word, strict=True) if a == b) < (
+                    1 if n == 2 else (n + 1) // 2
+                ):
+                    continue
+                if not all(spoken[i + j] in readings[j] for j in range(1, n)):
+                    continue
+                if _common_word(window) or _negated(clause, i) or _past_infix(window):
+                    continue
+                yield Detection("emergency", service, self._numbers[service], word, window, True)
 
 
 def _rank(d: Detection) -> int:
@@ -404,26 +476,6 @@ def _rank(d: Detection) -> int:
 def _better(a: Detection, b: Detection) -> bool:
     ra, rb = _rank(a), _rank(b)
     return ra < rb or (ra == rb and b.via_pinyin and not a.via_pinyin)
-
-
-def _matches(
-    clause: str, readings: list[frozenset[str]], word: str, syllables: tuple[str, ...]
-) -> Iterable[tuple[int, str, bool]]:
-    pos = clause.find(word)
-    if pos >= 0:
-        yield pos, word, False
-    n = len(syllables)
-    if n < 2 or n != len(word) or word in EXACT_ONLY:
-        return
-    need = 1 if n == 2 else (n + 1) // 2
-    for i in range(len(clause) - n + 1):
-        window = clause[i : i + n]
-        if window == word:
-            continue
-        if sum(1 for a, b in zip(window, word, strict=True) if a == b) < need:
-            continue
-        if all(syllables[j] in readings[i + j] for j in range(n)) and not _common_word(window):
-            yield i, window, True
 
 
 def _common_word(word: str) -> bool:

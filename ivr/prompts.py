@@ -21,7 +21,7 @@ PROMPTS: Mapping[str, str] = {
     # 004 §11 / GB/T 33358: no menu by default, a human within 15 s, so the greeting is short
     # and names the emergency numbers (DOMAIN.md §3).
     "greeting": "您好，幺二三四五热线。紧急情况请拨幺幺零、幺幺九、幺二零、幺二二。",
-    "say-request": "请在提示音后简要说出您的诉求，说完请按井号键。",
+    "say-request": "请简要说出您的诉求，说完请按井号键。",
     "menu": "政务咨询请按一，水电气暖紧急问题请按二，企业诉求请按三，或直接等待人工服务。",
     "transfer": "正在为您转接人工服务，请稍候。",
     "utility": "您反映的是水电气暖紧急问题，正在为您优先转接。",

@@ -21,7 +21,10 @@ from ivr.emergency import Detection
 from tickets.contracts import CallerProfile
 
 Action = Literal["queue", "emergency", "watch"]
-Priority = Literal["normal", "urgent"]
+# HOTLINE_PRIORITY is the dialplan's QUEUE_PRIO (app_queue: higher is answered first). 003 §10:
+# water, power, gas and heating outages are answered before ordinary calls.
+PRIORITY_NORMAL = 0
+PRIORITY_URGENT = 10
 
 # DTMF menu (settings.ivr_dtmf_menu): digit → queue role; a queue the deployment does not
 # define falls back to the dialled number's queue.
@@ -32,10 +35,12 @@ MENU: dict[str, str] = {"1": "default", "2": "priority", "3": "q-enterprise"}
 class RouteDecision:
     action: Action
     queue: str
-    priority: Priority = "normal"
+    priority: int = PRIORITY_NORMAL
     target: str | None = None
     category: str | None = None
     ticket_hint: str | None = None
+    ticket_type: str | None = None
+    suggested_unit: str | None = None
     prompt: str | None = None  # played after the variables are set
 
 
@@ -66,6 +71,12 @@ def decide(
     queue = menu_queue(settings, digit, did_queue(settings, did))
     hint: str | None = None
     category = classification.category if classification else None
+    kind = str(classification.ticket_type) if classification and classification.ticket_type else None
+    unit = classification.suggested_unit if classification else None
+    if classification is not None and classification.not_accepted:
+        # DOMAIN.md §3: still answered by a seat, who explains the refusal and records it.
+        category = f"not_accepted_{classification.not_accepted}"
+        unit = None
     if profile is not None and profile.open_tickets:
         hint = profile.open_tickets[0].ticket_no
         category = category or profile.open_tickets[0].category
@@ -74,7 +85,7 @@ def decide(
         return RouteDecision(
             action="emergency",
             queue=queue,
-            priority="urgent",
+            priority=PRIORITY_URGENT,
             target=detection.target,
             category=f"emergency_{detection.service}",
             ticket_hint=hint,
@@ -89,18 +100,29 @@ def decide(
         return RouteDecision(
             action="watch",
             queue=settings.watch_queue,
-            priority="urgent" if urgent else "normal",
+            priority=PRIORITY_URGENT if urgent else PRIORITY_NORMAL,
             category=category,
             ticket_hint=hint,
+            ticket_type=kind,
+            suggested_unit=unit,
             prompt="watch-warning",
         )
     if urgent:
         return RouteDecision(
             action="queue",
             queue=settings.priority_queue,
-            priority="urgent",
+            priority=PRIORITY_URGENT,
             category=category,
             ticket_hint=hint,
+            ticket_type=kind or "求助",
+            suggested_unit=unit,
             prompt="utility",
         )
-    return RouteDecision(action="queue", queue=queue, category=category, ticket_hint=hint)
+    return RouteDecision(
+        action="queue",
+        queue=queue,
+        category=category,
+        ticket_hint=hint,
+        ticket_type=kind,
+        suggested_unit=unit,
+    )

@@ -166,6 +166,7 @@ def _ingest_survey(session: Session, record: SurveyResult, settings: Settings, n
     answered = record.answered and record.satisfaction is not None
     if answered and ticket.status == Status.APPROVED:
         assert record.satisfaction is not None
+        # The callback happened when the citizen answered, not when the record was written.
         service.callback(
             session,
             IVR_SURVEY,
@@ -175,7 +176,7 @@ def _ingest_survey(session: Session, record: SurveyResult, settings: Settings, n
                 resolved=bool(record.resolved),
                 note="自动语音回访",
             ),
-            ctx,
+            service.Ctx(settings, record.at),
             linkedid=record.linkedid,
         )
         return

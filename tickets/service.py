@@ -715,9 +715,9 @@ def merge(session: Session, actor: Actor, ticket_no: str, data: MergeInput, ctx:
 
 def close(session: Session, actor: Actor, ticket_no: str, data: Note, ctx: Ctx) -> Ticket:
     """办结 without a callback answer (the citizen could not be reached)."""
+    ticket, before = _act(session, actor, ticket_no, Action.CLOSE)
     if not data.note.strip():
         raise InvalidInput("未经回访办结须说明原因")
-    ticket, before = _act(session, actor, ticket_no, Action.CLOSE)
     ticket.closed_at = ctx.now
     _set(ticket, Status.CLOSED, ctx)
     add_event(session, ticket, actor, Action.CLOSE, ctx, from_status=before, note=data.note)

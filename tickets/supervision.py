@@ -23,7 +23,7 @@ from tickets.actors import SYSTEM
 from tickets.deadlines import WorkCalendar
 from tickets.errors import CalendarUnknown
 from tickets.models import Ticket, Unit
-from tickets.vocab import UNIT_STATUSES
+from tickets.vocab import UNIT_STATUSES, Status
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,10 @@ class BoardItem(BaseModel):
     title: str
     status: str
     urgency: str
-    complete_due: datetime
+    # "complete": the unit's completion deadline; "dispatch": an urgent ticket the centre has
+    # not dispatched yet (001 三(三)2: within 15 min, 5 for a major emergency).
+    clock: str
+    due: datetime
     supervision_level: int
 
 
@@ -108,19 +111,26 @@ class UnitBoard(BaseModel):
 
 def due_board(session: Session, now: datetime, soon: timedelta = timedelta(hours=24)) -> list[UnitBoard]:
     """For the wallboard: per unit, overdue tickets and tickets due within `soon`."""
-    rows = session.exec(
+    units = session.exec(select(Unit)).all()
+    names = {u.code: u.name for u in units}
+    centre = next((u.code for u in sorted(units, key=lambda u: u.code) if u.tier == 1), None)
+    working = session.exec(
         select(Ticket)
-        .where(
-            col(Ticket.status).in_([s.value for s in UNIT_STATUSES]), col(Ticket.complete_due) <= now + soon
-        )
-        .order_by(col(Ticket.complete_due))
+        .where(col(Ticket.status).in_([s.value for s in UNIT_STATUSES]))
+        .where(col(Ticket.complete_due) <= now + soon)
     ).all()
-    names = {u.code: u.name for u in session.exec(select(Unit)).all()}
+    waiting = session.exec(
+        select(Ticket).where(Ticket.status == Status.REGISTERED, col(Ticket.dispatch_due) <= now + soon)
+    ).all()
+    entries: list[tuple[str, Ticket, str, datetime]] = [
+        (t.lead_unit_code, t, "complete", t.complete_due)
+        for t in working
+        if t.lead_unit_code is not None and t.complete_due is not None
+    ]
+    if centre is not None:
+        entries += [(centre, t, "dispatch", t.dispatch_due) for t in waiting if t.dispatch_due is not None]
     boards: dict[str, UnitBoard] = {}
-    for t in rows:
-        if t.complete_due is None or t.lead_unit_code is None:
-            continue
-        code = t.lead_unit_code
+    for code, t, clock, due in sorted(entries, key=lambda e: e[3]):
         board = boards.setdefault(
             code, UnitBoard(unit_code=code, unit_name=names.get(code, code), overdue=[], due_soon=[])
         )
@@ -129,8 +139,9 @@ def due_board(session: Session, now: datetime, soon: timedelta = timedelta(hours
             title=t.title,
             status=t.status,
             urgency=t.urgency,
-            complete_due=t.complete_due,
+            clock=clock,
+            due=due,
             supervision_level=t.supervision_level,
         )
-        (board.overdue if t.complete_due < now else board.due_soon).append(item)
+        (board.overdue if due < now else board.due_soon).append(item)
     return sorted(boards.values(), key=lambda b: (-len(b.overdue), -len(b.due_soon), b.unit_code))

@@ -14,7 +14,6 @@ SUPERVISING_ROLES = frozenset({"supervisor", "admin"})
 
 WALLBOARD = "wallboard"
 SEAT_PREFIX = "seat:"
-UNIT_PREFIX = "unit:"
 
 
 @dataclass(frozen=True)
@@ -48,35 +47,31 @@ def seat_topic(extension: str) -> str:
     return SEAT_PREFIX + extension
 
 
-def unit_topic(code: str) -> str:
-    return UNIT_PREFIX + code
-
-
 def may_subscribe(who: Principal, topic: str) -> bool:
     if who.role in SUPERVISING_ROLES:
-        return topic == WALLBOARD or topic.startswith((SEAT_PREFIX, UNIT_PREFIX))
+        return topic == WALLBOARD or topic.startswith(SEAT_PREFIX)
     if topic.startswith(SEAT_PREFIX):
         # A seat sees its own line only: another seat's screen pop shows a citizen's number.
         return who.role == "seat" and who.extension is not None and topic == seat_topic(who.extension)
-    if topic.startswith(UNIT_PREFIX):
-        return who.role == "unit_handler" and topic[len(UNIT_PREFIX) :] in who.unit_codes
+    # Unit handlers and auditors have no live topic: their pages read the REST API.
     return False
 
 
 # Commands a seat sends about its own line; the argument "seat" must be its own extension.
+# Names are those of callflow.commands (the desk's buttons map one to one).
 SEAT_COMMANDS = frozenset(
     {
         "seat_login",
         "seat_logout",
-        "seat_ready",
-        "seat_not_ready",
-        "hangup",
-        "hold",
-        "unhold",
+        "ready",
+        "not_ready",
+        "wrapup",
         "attach_ticket",
         "threeway",
-        "emergency_transfer",
-        "callback",
+        "emergency",
+        "hangup",
+        "survey_callback",
+        "missed_callback",
     }
 )
 # Listening to, whispering into or barging into a seat's call is a supervisor's job alone.

@@ -25,7 +25,7 @@ class FanoutWebSocketProtocol(WebSocketsSansIOProtocol):
         scope: Any = getattr(self, "scope", None)
         # The ASGI task was only scheduled by super(): it sees this extension when it starts.
         if scope is not None:
-            scope["extensions"][RAW_WRITE_EXTENSION] = {"write": self.write_frame}
+            scope["extensions"][RAW_WRITE_EXTENSION] = {"write": self.write_frame, "abort": self.abort}
 
     def write_frame(self, frame: bytes, buffer_limit: int) -> bool:
         """Writes a prepared frame; False when the socket is closing or `buffer_limit` bytes behind.
@@ -39,3 +39,9 @@ class FanoutWebSocketProtocol(WebSocketsSansIOProtocol):
             return False
         self.transport.write(frame)
         return True
+
+    def abort(self) -> None:
+        """Drops the connection without flushing: a client that stopped reading would otherwise
+        keep its socket (and server shutdown) waiting forever."""
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.abort()

@@ -23,7 +23,8 @@ M = TypeVar("M", bound=BaseModel)
 PROTOCOL_VERSION = 1
 SUPPORTED_VERSIONS = frozenset({1})
 MAX_FRAME_CHARS = 64 * 1024
-# ASGI scope extension of agent_desk.ws.fastpath: {"write": (frame_bytes, buffer_limit) -> bool}.
+# ASGI scope extension of agent_desk.ws.fastpath:
+# {"write": (frame_bytes, buffer_limit) -> bool, "abort": () -> None}.
 RAW_WRITE_EXTENSION = "hotline.ws.raw"
 
 

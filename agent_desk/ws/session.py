@@ -53,7 +53,7 @@ class SessionConfig:
     auth_timeout_s: float = 10.0
     outbox_limit: int = 256
     max_commands_in_flight: int = 4
-    close_timeout_s: float = 5.0
+    close_timeout_s: float = 2.0
     # With the fast path (agent_desk.ws.fastpath), a client this many bytes behind is dropped.
     socket_buffer_limit: int = 1 << 20
     direct_writes: bool = True
@@ -98,6 +98,8 @@ class Session:
         except _Close as close:
             log.info("ws: closing %s (%d %s)", self._who(), close.code, close.reason)
             await self._close(close.code, close.reason)
+            if close.code == CloseCode.SLOW_CLIENT:
+                self._abort()
         except _Disconnected:
             pass
         finally:
@@ -117,6 +119,11 @@ class Session:
             return bool(write(frame, limit))
 
         return direct
+
+    def _abort(self) -> None:
+        ext = self._ws.scope.get("extensions", {}).get(RAW_WRITE_EXTENSION)
+        if ext and "abort" in ext:
+            ext["abort"]()
 
     def _who(self) -> str:
         return self._principal.username if self._principal else "anonymous"

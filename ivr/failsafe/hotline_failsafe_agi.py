@@ -5,7 +5,8 @@ Installed on the Asterisk host next to the dialplan and run as classic AGI (stdi
 It needs only the Python standard library and pyst2 (`asterisk.agi`), so it works while the
 backend, its virtualenv, Redis and the database are all down. It does the one thing that
 must never fail (DESIGN.md "the call path never waits on the backend"): set the queue of the
-dialled number, or the default queue, and let the dialplan carry on to it.
+dialled number, or the default queue, and let the dialplan carry on to it. Variables the
+FastAGI session already set are kept.
 
     AGI(hotline_failsafe_agi.py,<default queue>[,<did>=<queue>...])
     e.g. AGI(hotline_failsafe_agi.py,q-general,12315=q-enterprise,12319=q-priority)
@@ -45,7 +46,13 @@ def main(argv: list[str]) -> int:
     default, dids = parse_args(argv)
     try:
         agi = AGI()
-        agi.set_variable(VAR_QUEUE, choose_queue(agi.env, default, dids))
+        # The FastAGI session may have got far before failing (Asterisk reports FAILURE when one
+        # command failed, e.g. a prompt it could not play): its decision stands, above all an
+        # emergency re-route.
+        if agi.get_variable(VAR_ACTION):
+            return 0
+        if not agi.get_variable(VAR_QUEUE):
+            agi.set_variable(VAR_QUEUE, choose_queue(agi.env, default, dids))
         agi.set_variable(VAR_ACTION, "queue")
     except (AGIException, OSError) as exc:
         # Nothing more to do: the dialplan's own fallback (empty queue → default) takes over.

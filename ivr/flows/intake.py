@@ -15,7 +15,16 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from hotline.dialplan import VAR_ACTION, VAR_CATEGORY, VAR_PRIORITY, VAR_QUEUE, VAR_TARGET, VAR_TICKET_HINT
+from hotline.dialplan import (
+    VAR_ACTION,
+    VAR_CATEGORY,
+    VAR_PRIORITY,
+    VAR_QUEUE,
+    VAR_TARGET,
+    VAR_TICKET_HINT,
+    VAR_TICKET_TYPE,
+    VAR_UNIT,
+)
 from ivr.agi import AgiCommandError, AgiSession
 from ivr.classify import Classification
 from ivr.emergency import Detection
@@ -107,7 +116,14 @@ async def _capture(session: AgiSession, deps: IvrDeps) -> str | None:
     base = deps.utterance_dir / f"utt-{_safe(session.env.uniqueid)}"
     try:
         await session.record_file(
-            str(base), "wav", "#", deps.settings.ivr_record_max_s * 1000, SILENCE_S, beep=True
+            # No BEEP: Asterisk fails the whole recording ("randomerror") when its beep sound is
+            # missing; the prompt itself says when to speak.
+            str(base),
+            "wav",
+            "#",
+            deps.settings.ivr_record_max_s * 1000,
+            SILENCE_S,
+            beep=False,
         )
     except AgiCommandError as exc:
         log.warning("ivr: utterance not recorded: %s", exc.reply.raw)
@@ -124,13 +140,17 @@ async def _apply(session: AgiSession, decision: RouteDecision) -> None:
     # Names are hotline.dialplan's: the dialplan and callflow (AMI VarSet) read exactly these.
     await session.set_variable(VAR_QUEUE, decision.queue)
     await session.set_variable(VAR_ACTION, decision.action)
-    await session.set_variable(VAR_PRIORITY, decision.priority)
+    await session.set_variable(VAR_PRIORITY, str(decision.priority))
     if decision.target:
         await session.set_variable(VAR_TARGET, decision.target)
     if decision.category:
         await session.set_variable(VAR_CATEGORY, decision.category)
     if decision.ticket_hint:
         await session.set_variable(VAR_TICKET_HINT, decision.ticket_hint)
+    if decision.ticket_type:
+        await session.set_variable(VAR_TICKET_TYPE, decision.ticket_type)
+    if decision.suggested_unit:
+        await session.set_variable(VAR_UNIT, decision.suggested_unit)
 
 
 async def _linkedid(session: AgiSession) -> str:

@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from agent_desk.api.deps import AuditorDep, DbDep
+from agent_desk.api.errors import AUTH_ERRORS
 from tickets import disclosure
 
-router = APIRouter(prefix="/api/audit", tags=["audit"])
+router = APIRouter(prefix="/api/audit", tags=["audit"], responses=AUTH_ERRORS)
 
 
 @router.get("", response_model=list[disclosure.AuditView], summary="个人信息访问审计日志")

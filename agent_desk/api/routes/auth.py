@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session, select
 
 from agent_desk.api.deps import ActorDep, DbDep, SettingsDep
+from agent_desk.api.errors import AUTH_ERRORS
 from agent_desk.api.tokens import issue_token, new_claims
 from tickets.actors import Actor
 from tickets.models import User
@@ -38,7 +39,12 @@ class LoginResult(BaseModel):
     user: Me
 
 
-@router.post("/login", response_model=LoginResult, summary="用户名+密码登录,返回令牌")
+@router.post(
+    "/login",
+    response_model=LoginResult,
+    summary="用户名+密码登录,返回令牌",
+    responses={401: AUTH_ERRORS[401]},
+)
 async def login(body: LoginInput, db: DbDep, settings: SettingsDep) -> LoginResult:
     def check(session: Session) -> User | None:
         user = session.exec(select(User).where(User.username == body.username)).first()
@@ -66,7 +72,7 @@ async def login(body: LoginInput, db: DbDep, settings: SettingsDep) -> LoginResu
     )
 
 
-@router.get("/me", response_model=Me, summary="当前登录用户")
+@router.get("/me", response_model=Me, summary="当前登录用户", responses=AUTH_ERRORS)
 async def me(actor: ActorDep, db: DbDep) -> Me:
     def name(session: Session) -> str | None:
         user = session.exec(select(User).where(User.username == actor.username)).first()

@@ -6,11 +6,12 @@ from fastapi import APIRouter
 from sqlmodel import Session
 
 from agent_desk.api.deps import CtxDep, DbDep, SeatDep
+from agent_desk.api.errors import TICKET_ERRORS
 from tickets import callbacks
 from tickets.schemas import Note
 from tickets.vocab import CallbackKind
 
-router = APIRouter(prefix="/api/callback-tasks", tags=["callbacks"])
+router = APIRouter(prefix="/api/callback-tasks", tags=["callbacks"], responses=TICKET_ERRORS)
 
 
 @router.get("", response_model=list[callbacks.CallbackTaskView], summary="回访/漏接回拨任务")

@@ -6,11 +6,12 @@ from fastapi import APIRouter
 from sqlmodel import Session
 
 from agent_desk.api.deps import CtxDep, DbDep, SeatDep
+from agent_desk.api.errors import AUTH_ERRORS
 from tickets.callers import caller_profile
 from tickets.contracts import CallerProfile
 from tickets.privacy import audit
 
-router = APIRouter(prefix="/api/callers", tags=["callers"])
+router = APIRouter(prefix="/api/callers", tags=["callers"], responses=AUTH_ERRORS)
 
 
 @router.get(

@@ -8,9 +8,10 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from agent_desk.api.deps import ActorDep, CtxDep, DbDep, SupervisorDep
+from agent_desk.api.errors import TICKET_ERRORS
 from tickets import kb
 
-router = APIRouter(prefix="/api/kb", tags=["kb"])
+router = APIRouter(prefix="/api/kb", tags=["kb"], responses=TICKET_ERRORS)
 
 
 class ReviewInput(BaseModel):

@@ -8,11 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
 from agent_desk.api.deps import DbDep, KpiReaderDep
+from agent_desk.api.errors import AUTH_ERRORS
 from tickets import kpi
 from tickets.actors import Actor
 from tickets.vocab import Role
 
-router = APIRouter(prefix="/api/kpi", tags=["kpi"])
+router = APIRouter(prefix="/api/kpi", tags=["kpi"], responses=AUTH_ERRORS)
 Start = Annotated[datetime, Query(description="统计区间开始(含),带时区")]
 End = Annotated[datetime, Query(description="统计区间结束(不含),带时区")]
 

@@ -8,9 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from agent_desk.api.deps import CtxDep, DbDep, SeatDep
+from agent_desk.api.errors import AUTH_ERRORS
 from tickets import supervision
 
-router = APIRouter(prefix="/api/supervision", tags=["supervision"])
+router = APIRouter(prefix="/api/supervision", tags=["supervision"], responses=AUTH_ERRORS)
 
 
 @router.get("/board", response_model=list[supervision.UnitBoard], summary="各单位超期及临期工单")

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query
 from sqlmodel import Session
 
 from agent_desk.api.deps import ActorDep, CtxDep, DbDep
+from agent_desk.api.errors import TICKET_ERRORS
 from tickets import service
 from tickets.db import Database
 from tickets.models import Ticket
@@ -40,7 +41,7 @@ from tickets.schemas import (
 )
 from tickets.service import Ctx
 
-router = APIRouter(prefix="/api/tickets", tags=["tickets"])
+router = APIRouter(prefix="/api/tickets", tags=["tickets"], responses=TICKET_ERRORS)
 
 
 async def _apply(db: Database, ctx: Ctx, fn: Callable[[Session], Ticket]) -> TicketSummary:

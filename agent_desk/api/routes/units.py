@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from agent_desk.api.deps import ActorDep, DbDep
+from agent_desk.api.errors import AUTH_ERRORS
 from tickets import directory
 
-router = APIRouter(prefix="/api", tags=["units"])
+router = APIRouter(prefix="/api", tags=["units"], responses=AUTH_ERRORS)
 
 
 @router.get("/units", response_model=list[directory.UnitView], summary="单位目录(含值班电话)")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from agent_desk.api.deps import CtxDep, DbDep, SupervisorDep
+from agent_desk.api.errors import TICKET_ERRORS
 from tickets import watchlist
 
-router = APIRouter(prefix="/api/watchlist", tags=["watchlist"])
+router = APIRouter(prefix="/api/watchlist", tags=["watchlist"], responses=TICKET_ERRORS)
 
 
 @router.get("", response_model=list[watchlist.WatchView], summary="重点关注号码")

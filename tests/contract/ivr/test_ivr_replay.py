@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
-from hotline.dialplan import VAR_ACTION, VAR_CATEGORY, VAR_QUEUE, VAR_TARGET, VAR_TICKET
+from hotline.dialplan import (
+    VAR_ACTION,
+    VAR_CATEGORY,
+    VAR_QUEUE,
+    VAR_TARGET,
+    VAR_TICKET,
+    VAR_TICKET_TYPE,
+    VAR_UNIT,
+)
 from hotline.settings import Settings
 from ivr.classify import CATEGORIES, Classifier, load_shipped_model
 from tests.conftest import shared_dir
@@ -106,6 +114,8 @@ async def test_replay(path: Path, settings: Settings, redis: Redis, classifier: 
         ]
         codes = {code for code, _unit in CATEGORIES.values()}
         assert channel.set[VAR_CATEGORY] in codes
+        assert channel.set[VAR_TICKET_TYPE] == "投诉"
+        assert channel.set[VAR_UNIT] in {unit for _code, unit in CATEGORIES.values()}
     if scenario == "dtmf_at_prompt":
         assert any(c.startswith("GET DATA") for c in log.commands)
 

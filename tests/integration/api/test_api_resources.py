@@ -138,3 +138,21 @@ async def test_openapi_is_complete(api: Api) -> None:
     assert len(operations) >= 40
     assert all(op.get("tags") and op.get("summary") for op in operations)
     assert "/api/tickets/{ticket_no}/extension/decision" in spec["paths"]
+
+
+async def test_calendar_overrides_change_new_deadlines(api: Api) -> None:
+    days = [{"day": "2027-01-01", "workday": False, "note": "元旦"}, {"day": "2027-01-04", "workday": True}]
+    assert (await api.call("supervisor", "PUT", "/api/calendar/overrides", json=days)).status_code == 403
+    r = await api.call("admin", "PUT", "/api/calendar/overrides", json=days)
+    assert r.status_code == 200
+    listed = (await api.get("supervisor", "/api/calendar/overrides", params={"year": 2027})).json()
+    assert [(d["day"], d["workday"]) for d in listed] == [("2027-01-01", False), ("2027-01-04", True)]
+    assert (await api.call("admin", "DELETE", "/api/calendar/overrides/2027-01-04")).status_code == 204
+    assert (await api.call("admin", "DELETE", "/api/calendar/overrides/2027-01-04")).status_code == 404
+
+
+async def test_openapi_documents_the_errors(api: Api) -> None:
+    spec = (await api.client.get("/openapi.json")).json()
+    dispatch = spec["paths"]["/api/tickets/{ticket_no}/dispatch"]["post"]
+    assert {"401", "403", "404", "409", "422"} <= set(dispatch["responses"])
+    assert "ErrorBody" in spec["components"]["schemas"]

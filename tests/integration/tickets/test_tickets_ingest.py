@@ -9,7 +9,8 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from hotline.settings import Settings
-from tests.integration.tickets.helpers import T0, Journey
+from tests.integration.tickets.helpers import SEAT, T0, Journey, intake
+from tickets import service
 from tickets.contracts import CallRecord, EmergencyReferral, IvrResult, SurveyResult
 from tickets.db import Database
 from tickets.errors import NotFound
@@ -196,3 +197,17 @@ def test_record_times_are_stored_in_utc(db: Database, seeded_settings: Settings)
     ingest_twice(db, seeded_settings, call("1700000000.6", outcome="ivr_hangup", started_at=shanghai))
     with db.session() as s:
         assert s.exec(select(CallLink)).one().started_at == datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
+
+
+def test_a_ticket_opened_with_the_call_id_links_an_already_written_call(
+    db: Database, seeded_settings: Settings
+) -> None:
+    # The citizen hung up in the queue; a seat calls back and opens the ticket on that call.
+    ingest_twice(db, seeded_settings, call("1700000000.7", outcome="abandoned", seat=None))
+    with db.session() as s:
+        ticket = service.create_ticket(
+            s, SEAT, intake(linkedid="1700000000.7"), service.Ctx(seeded_settings, NOW)
+        )
+        no = ticket.ticket_no
+    with db.session() as s:
+        assert service.detail(s, SEAT, no, service.Ctx(seeded_settings, NOW)).linked_calls == ["1700000000.7"]

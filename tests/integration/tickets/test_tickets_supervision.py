@@ -86,4 +86,17 @@ def test_due_board_groups_overdue_and_soon_due_by_unit(journey: Journey) -> None
             ("dept-env", [], [soon]),
         ]
         assert board[0].unit_name == "市城市管理局"
+        assert (board[0].overdue[0].clock, board[1].due_soon[0].clock) == ("complete", "complete")
         assert s.exec(select(Ticket).where(Ticket.ticket_no == late)).one().supervision_level == 0
+
+
+def test_undispatched_urgent_tickets_show_under_the_centre(journey: Journey) -> None:
+    created = datetime(2026, 11, 18, 10, 0, tzinfo=TZ)
+    urgent = journey.create(created, urgency="紧急")
+    journey.create(created)  # a normal ticket has no dispatch clock
+    with journey.db.session() as s:
+        board = supervision.due_board(s, created + timedelta(minutes=20))
+    assert [(b.unit_code, [(i.ticket_no, i.clock) for i in b.overdue]) for b in board] == [
+        ("centre", [(urgent, "dispatch")])
+    ]
+    assert board[0].overdue[0].due == created + timedelta(minutes=15)

@@ -13,11 +13,11 @@ import pytest
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 from sqlalchemy import create_engine, func, make_url, text
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from hotline.handoff import GROUP, HandoffProducer, stream_key
 from hotline.settings import Settings
-from tests.integration.tickets.helpers import T0, isolated_url, seeded
+from tests.integration.tickets.helpers import T0, Journey, isolated_url, seeded
 from tickets.contracts import CallRecord
 from tickets.db import Database
 from tickets.models import CallbackTask, CallLink, Ticket, TicketEvent
@@ -60,10 +60,7 @@ async def writer(settings: Settings, redis: Redis, db: Database) -> AsyncIterato
 
 
 async def counts(db: Database) -> tuple[int, int, int]:
-    def work(s: object) -> tuple[int, int, int]:
-        from sqlmodel import Session
-
-        assert isinstance(s, Session)
+    def work(s: Session) -> tuple[int, int, int]:
         return (
             int(s.exec(select(func.count()).select_from(CallLink)).one()),
             int(s.exec(select(func.count()).select_from(Ticket)).one()),
@@ -94,8 +91,6 @@ async def test_writer_ingests_stream_records_once(
 async def test_writer_runs_the_supervision_scheduler(
     settings: Settings, redis: Redis, redis_prefix: str, db_url: str
 ) -> None:
-    from tests.integration.tickets.helpers import Journey
-
     with isolated_url(db_url) as url:
         s = seeded(settings, url)
         db = Database(url, pool_size=2)
@@ -103,10 +98,7 @@ async def test_writer_runs_the_supervision_scheduler(
             overdue = Journey(db, s).dispatched(T0 - timedelta(days=30))
 
             async def escalated() -> bool:
-                def work(session: object) -> int:
-                    from sqlmodel import Session
-
-                    assert isinstance(session, Session)
+                def work(session: Session) -> int:
                     t = session.exec(select(Ticket).where(Ticket.ticket_no == overdue)).one()
                     n = session.exec(
                         select(func.count())
@@ -126,6 +118,7 @@ async def test_writer_runs_the_supervision_scheduler(
             db.dispose()
 
 
+@pytest.mark.postgres
 async def test_records_wait_in_the_stream_while_the_database_is_down(
     settings: Settings, redis: Redis, redis_prefix: str, postgres_database: str, tmp_path: Path
 ) -> None:

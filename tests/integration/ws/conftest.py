@@ -144,7 +144,15 @@ async def harness(
     app = FastAPI()
     app.include_router(ws_router(build))
     protocol: Any = FanoutWebSocketProtocol if ws_impl == "fastpath" else "websockets-sansio"
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", ws=protocol)
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=0,
+        log_level="warning",
+        lifespan="on",
+        ws=protocol,
+        timeout_graceful_shutdown=5,
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     await wait_until(lambda: server.started, "uvicorn started")

@@ -88,8 +88,8 @@ async def test_malformed_frames_close_4004(harness: Harness, raw: str) -> None:
         ("tok-1001", "seat:1001", True),
         ("tok-1001", "seat:1002", False),
         ("tok-1001", "wallboard", False),
-        ("tok-unit", "unit:water", True),
-        ("tok-unit", "unit:power", False),
+        ("tok-unit", "wallboard", False),
+        ("tok-unit", "seat:1001", False),
         ("tok-sup", "seat:1002", True),
     ],
 )
@@ -117,20 +117,20 @@ async def test_permission_is_checked_on_every_message(harness: Harness) -> None:
 async def test_commands_run_for_the_own_seat_only(harness: Harness) -> None:
     async with connect(harness.ws_url(token="tok-1001")) as ws:
         await recv_op(ws, "hello")
-        cmd = {"id": "a1", "name": "seat_ready", "args": {"seat": "1001"}}
+        cmd = {"id": "a1", "name": "ready", "args": {"seat": "1001"}}
         await ws.send(json.dumps({"op": "command", "data": cmd}))
         assert (await recv_op(ws, "result"))["data"] == {
             "id": "a1",
             "ok": True,
-            "data": {"done": "seat_ready"},
+            "data": {"done": "ready"},
         }
         cmd = {"id": "a2", "name": "hangup", "args": {"seat": "1001", "fail": True}}
         await ws.send(json.dumps({"op": "command", "data": cmd}))
         assert (await recv_op(ws, "result"))["data"] == {"id": "a2", "ok": False, "error": "分机忙"}
-        cmd = {"id": "a3", "name": "seat_ready", "args": {"seat": "1002"}}
+        cmd = {"id": "a3", "name": "ready", "args": {"seat": "1002"}}
         await ws.send(json.dumps({"op": "command", "data": cmd}))
         assert await close_code(ws) == CloseCode.FORBIDDEN
-    assert [c[1] for c in harness.commands] == ["seat_ready", "hangup"]
+    assert [c[1] for c in harness.commands] == ["ready", "hangup"]
 
 
 async def test_spy_is_for_supervisors(harness: Harness) -> None:

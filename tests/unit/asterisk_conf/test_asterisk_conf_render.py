@@ -20,7 +20,9 @@ def sections(files: dict[str, str], name: str) -> list[Section]:
 
 
 def section(files: dict[str, str], name: str, title: str, type_: str | None = None) -> Section:
-    found = [s for s in sections(files, name) if s.name == title and (type_ is None or s.get("type") == type_)]
+    found = [
+        s for s in sections(files, name) if s.name == title and (type_ is None or s.get("type") == type_)
+    ]
     assert len(found) == 1, f"[{title}] in {name}: {len(found)} sections"
     return found[0]
 
@@ -42,8 +44,13 @@ def test_default_configuration_is_complete_and_passes_every_check(settings: Sett
     files = render(settings)
     assert set(files) == set(FILES)
     for name, text in files.items():
-        assert parse_text(name, text) or name in ("acl.conf", "udptl.conf", "pjproject.conf", "stasis.conf",
-                                                  "queuerules.conf")
+        assert parse_text(name, text) or name in (
+            "acl.conf",
+            "udptl.conf",
+            "pjproject.conf",
+            "stasis.conf",
+            "queuerules.conf",
+        )
     assert check(files, settings) == []
 
 
@@ -69,7 +76,7 @@ def test_every_did_is_a_literal_extension_with_its_own_fallback_queue(settings: 
         assert f"n,Set(DID_QUEUE={queue})" in lines
         agi = lines.index(f"n,AGI(agi://{settings.agi_host}:{settings.agi_port}/{dialplan.AGI_INTAKE})")
         # DESIGN.md: AGISTATUS other than SUCCESS goes straight to the queue, never a hangup.
-        after = lines[agi + 1:]
+        after = lines[agi + 1 :]
         assert after[0] == 'n,GotoIf($["${AGISTATUS}" = "HANGUP"]?hangup)'
         assert any(line.startswith("n,MixMonitor(") for line in after[:2])
         assert 'n,GotoIf($["${AGISTATUS}" = "SUCCESS"]?route)' in after
@@ -92,7 +99,8 @@ def test_overflow_moves_to_the_configured_queue_after_the_wait_limit() -> None:
     files = render(s)
     lines = dialplan_lines(files, dialplan.CTX_QUEUE, dialplan.EXT_START)
     for q in s.queues:
-        rule = f'n,Set(OVERFLOW_TO=${{IF($["${{HOTLINE_QUEUE}}" = "{q.name}"]?{q.overflow_to}:${{OVERFLOW_TO}})}})'
+        branch = f"{q.overflow_to}:${{OVERFLOW_TO}}"
+        rule = f'n,Set(OVERFLOW_TO=${{IF($["${{HOTLINE_QUEUE}}" = "{q.name}"]?{branch})}})'
         assert (rule in lines) == (q.overflow_to is not None)
     assert 'n,Queue(${HOTLINE_QUEUE},,,,${IF($["${OVERFLOW_TO}" = ""]?:90)})' in lines
     assert "n(overflow),Set(HOTLINE_QUEUE=${OVERFLOW_TO})" in lines
@@ -100,14 +108,22 @@ def test_overflow_moves_to_the_configured_queue_after_the_wait_limit() -> None:
 
 def test_emergency_dials_the_primary_route_then_the_alternative_then_a_seat() -> None:
     s = Settings(
-        emergency_numbers={"fire": "119", "police": "110", "medical": "120", "traffic": "122", "sea": "12395"},
+        emergency_numbers={
+            "fire": "119",
+            "police": "110",
+            "medical": "120",
+            "traffic": "122",
+            "sea": "12395",
+        },
         softswitch={
             "trunks": [
                 {"name": dialplan.TRUNK_ENDPOINT, "host": "10.0.0.1"},
                 {"name": "carrier2", "host": "10.0.0.2"},
             ],
-            "emergency": {"primary": {"trunk": dialplan.TRUNK_ENDPOINT},
-                          "alternative": {"trunk": "carrier2", "prefix": "9"}},
+            "emergency": {
+                "primary": {"trunk": dialplan.TRUNK_ENDPOINT},
+                "alternative": {"trunk": "carrier2", "prefix": "9"},
+            },
         },
     )
     files = render(s)
@@ -140,7 +156,9 @@ def test_the_failsafe_agi_is_an_optional_step_after_fastagi() -> None:
     s = Settings(softswitch={"failsafe_agi": "/opt/hotline/ivr/failsafe/failsafe.py"})
     lines = dialplan_lines(render(s), dialplan.CTX_INBOUND, "12345")
     first = lines.index(f"n,AGI(agi://127.0.0.1:4573/{dialplan.AGI_INTAKE})")
-    failsafe = lines.index("n,AGI(/opt/hotline/ivr/failsafe/failsafe.py)")
+    # ivr/failsafe/hotline_failsafe_agi.py takes the default queue, then did=queue pairs.
+    pairs = ",".join(f"{d}={q}" for d, q in sorted(s.dids.items()))
+    failsafe = lines.index(f"n,AGI(/opt/hotline/ivr/failsafe/failsafe.py,{s.default_queue},{pairs})")
     assert first < failsafe < lines.index("n,Set(HOTLINE_QUEUE=${DID_QUEUE})")
     assert check(render(s), s) == []
 
@@ -162,8 +180,12 @@ def test_recordings_go_to_the_asterisk_recordings_dir() -> None:
 
 
 def test_ami_user_comes_from_the_settings() -> None:
-    s = Settings(ami_user="callflow", ami_secret="s3cret-for-ami", ami_port=15038,
-                 softswitch={"ami_bind": "0.0.0.0", "ami_permit": ["172.18.0.0/255.255.0.0"]})
+    s = Settings(
+        ami_user="callflow",
+        ami_secret="s3cret-for-ami",
+        ami_port=15038,
+        softswitch={"ami_bind": "0.0.0.0", "ami_permit": ["172.18.0.0/255.255.0.0"]},
+    )
     files = render(s)
     general = section(files, "manager.conf", "general")
     assert (general.get("port"), general.get("bindaddr")) == ("15038", "0.0.0.0")
@@ -176,14 +198,16 @@ def test_ami_user_comes_from_the_settings() -> None:
 
 
 def test_seats_register_and_webrtc_seats_get_a_websocket_transport() -> None:
-    s = Settings(softswitch={
-        "seats": [
-            {"extension": "2001", "password": "pw-2001-long", "name": "坐席2001"},
-            {"extension": "2002", "password": "pw-2002-long", "webrtc": True},
-        ],
-        "tls_cert_file": "/etc/asterisk/keys/hotline.crt",
-        "tls_key_file": "/etc/asterisk/keys/hotline.key",
-    })
+    s = Settings(
+        softswitch={
+            "seats": [
+                {"extension": "2001", "password": "pw-2001-long", "name": "坐席2001"},
+                {"extension": "2002", "password": "pw-2002-long", "webrtc": True},
+            ],
+            "tls_cert_file": "/etc/asterisk/keys/hotline.crt",
+            "tls_key_file": "/etc/asterisk/keys/hotline.key",
+        }
+    )
     files = render(s)
     assert section(files, "pjsip.conf", "2001", "endpoint").get("webrtc") is None
     assert section(files, "pjsip.conf", "2001", "endpoint").get("callerid") == '"坐席2001" <2001>'
@@ -195,7 +219,9 @@ def test_seats_register_and_webrtc_seats_get_a_websocket_transport() -> None:
     assert (http.get("tlsenable"), http.get("tlsbindaddr")) == ("yes", "127.0.0.1:8089")
     modules = loaded_modules(sections(files, "modules.conf"))
     assert {"res_http_websocket", "res_pjsip_transport_websocket", "res_srtp"} <= modules
-    assert [e for e in dialplan_lines(files, dialplan.CTX_SEATS, "2002")][0].startswith("2002,1,Dial(PJSIP/2002,")
+    assert dialplan_lines(files, dialplan.CTX_SEATS, "2002")[0].startswith(
+        "2002,1,Dial(PJSIP/2002,"
+    )
     assert check(files, s) == []
 
 
@@ -210,11 +236,22 @@ def test_webrtc_off_loads_no_websocket_modules() -> None:
 
 
 def test_a_registering_trunk_gets_auth_registration_and_their_modules() -> None:
-    s = Settings(softswitch={"trunks": [{
-        "name": dialplan.TRUNK_ENDPOINT, "host": "sip.carrier.example", "port": 5060,
-        "username": "hotline", "password": "carrier-pass", "registration": True,
-        "match": ["203.0.113.0/255.255.255.0"], "codecs": ["alaw", "g722"],
-    }]})
+    s = Settings(
+        softswitch={
+            "trunks": [
+                {
+                    "name": dialplan.TRUNK_ENDPOINT,
+                    "host": "sip.carrier.example",
+                    "port": 5060,
+                    "username": "hotline",
+                    "password": "carrier-pass",
+                    "registration": True,
+                    "match": ["203.0.113.0/255.255.255.0"],
+                    "codecs": ["alaw", "g722"],
+                }
+            ]
+        }
+    )
     files = render(s)
     endpoint = section(files, "pjsip.conf", dialplan.TRUNK_ENDPOINT, "endpoint")
     assert endpoint.get("outbound_auth") == f"{dialplan.TRUNK_ENDPOINT}-auth"
@@ -225,8 +262,12 @@ def test_a_registering_trunk_gets_auth_registration_and_their_modules() -> None:
         "203.0.113.0/255.255.255.0"
     ]
     modules = loaded_modules(sections(files, "modules.conf"))
-    assert {"res_pjsip_outbound_registration", "res_pjsip_outbound_authenticator_digest",
-            "codec_g722", "codec_resample"} <= modules
+    assert {
+        "res_pjsip_outbound_registration",
+        "res_pjsip_outbound_authenticator_digest",
+        "codec_g722",
+        "codec_resample",
+    } <= modules
     assert check(files, s) == []
 
 
@@ -253,12 +294,16 @@ def test_unknown_dids_are_answered_in_the_default_queue_unless_disabled() -> Non
         ({"emergency_numbers": {"fire": "1 19"}}, "emergency number"),
         ({"ami_secret": "has space"}, "AMI secret"),
         ({"ami_user": "bad user"}, "AMI user"),
-        ({"mode": "production", "ami_secret": "a-real-ami-secret", "token_secret": "a-real-token-secret"},
-         "development passwords"),
+        (
+            {"mode": "production", "ami_secret": "a-real-ami-secret", "token_secret": "a-real-token-secret"},
+            "development passwords",
+        ),
         ({"softswitch": {"seats": [{"extension": "12345", "password": "long-password"}]}}, "collide"),
     ],
 )
-def test_unsafe_or_unusable_settings_are_refused_with_a_clear_error(overrides: dict[str, object], message: str) -> None:
+def test_unsafe_or_unusable_settings_are_refused_with_a_clear_error(
+    overrides: dict[str, object], message: str
+) -> None:
     s = Settings(**overrides)  # type: ignore[arg-type]
     with pytest.raises(RenderError, match=message):
         render(s)
@@ -309,4 +354,6 @@ def test_render_to_dir_writes_private_files_and_the_cli_prints_them(
     assert cli.main(["asterisk-config", "--out", str(tmp_path / "cli")]) == 0
     printed = capsys.readouterr().out.split()
     assert sorted(Path(p).name for p in printed) == sorted(FILES)
-    assert (tmp_path / "cli" / "extensions.conf").read_text(encoding="utf-8") == render(Settings())["extensions.conf"]
+    assert (tmp_path / "cli" / "extensions.conf").read_text(encoding="utf-8") == render(Settings())[
+        "extensions.conf"
+    ]

@@ -83,6 +83,7 @@ def test_environment_details() -> None:
     assert env.callerid == ""
     assert env.dnid == "12315"
     assert env.arguments == ["a", "b c"]
+    assert parse_environment("agi_request: agi://10.0.0.5:4573/hotline/survey\n").script == "survey"
 
 
 @pytest.mark.parametrize(

@@ -57,9 +57,9 @@ def test_sets_the_did_queue(tmp_path: Path) -> None:
 
 
 def test_unknown_did_gets_the_default_queue(tmp_path: Path) -> None:
-    done = _run(tmp_path, ["q-backup"], environment(dnid="12399") + "200 result=1\n" * 2)
+    done = _run(tmp_path, ["q-backup"], environment(dnid="12399") + UNSET * 2 + "200 result=1\n" * 2)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[0] == 'SET VARIABLE "HOTLINE_QUEUE" "q-backup"'
+    assert done.stdout.splitlines()[2] == 'SET VARIABLE "HOTLINE_QUEUE" "q-backup"'
 
 
 def test_dead_channel_ends_quietly(tmp_path: Path) -> None:

@@ -1,0 +1,146 @@
+// 承办单位: a handler sees its unit's tickets only (the API scopes them), and signs, contacts the
+// citizen, replies (responsible person + head sign-off, 001 五(四)), asks an extension or returns.
+import { $, api, clear, el, fmtDateTime, requireLogin, toast, userBadge } from "./common.js";
+
+const state = { user: null, selected: null, labels: {} };
+
+function daysLeft(n) {
+  if (n === null || n === undefined) return el("span", { class: "muted" }, "—");
+  if (n < 0) return el("span", { class: "deadline late" }, `已超期 ${-n} 个工作日`);
+  if (n === 0) return el("span", { class: "deadline near" }, "今日到期");
+  return el("span", { class: `deadline ${n <= 1 ? "near" : "fine"}` }, `剩余 ${n} 个工作日`);
+}
+
+async function loadTickets() {
+  try {
+    const tickets = await api("/api/web/portal/tickets");
+    clear(
+      $("#tickets"),
+      tickets.length
+        ? tickets.map((t) =>
+            el(
+              "tr",
+              { class: t.ticket_no === state.selected ? "selected" : "", dataset: { ticket: t.ticket_no }, onclick: () => openTicket(t.ticket_no) },
+              el("td", {}, el("button", { class: "link" }, t.ticket_no)),
+              el("td", {}, t.type),
+              el("td", {}, t.urgency),
+              el("td", {}, t.title),
+              el("td", { class: "status" }, t.status_label),
+              el("td", {}, fmtDateTime(t.created_at)),
+              el("td", {}, fmtDateTime(t.complete_due)),
+              el("td", { class: "days-left" }, daysLeft(t.working_days_left)),
+            ),
+          )
+        : el("tr", {}, el("td", { colspan: 8, class: "muted" }, "暂无工单")),
+    );
+  } catch (exc) {
+    toast(exc.message, "error");
+  }
+}
+
+function actionForm(title, id, fields, submit) {
+  const form = el("form", { id }, el("h4", {}, title), fields, el("button", { class: "primary" }, title));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = form.querySelector("button");
+    button.disabled = true;
+    try {
+      await submit(form);
+      toast(`${title}成功`, "ok");
+      await Promise.all([loadTickets(), openTicket(state.selected)]);
+    } catch (exc) {
+      toast(exc.message, "error");
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return form;
+}
+
+const field = (label, input) => el("label", {}, label, input);
+
+async function openTicket(no) {
+  state.selected = no;
+  const [t, events] = await Promise.all([api(`/api/tickets/${no}`), api(`/api/tickets/${no}/events`)]);
+  const post = (path, body) => api(`/api/tickets/${no}/${path}`, { method: "POST", body });
+  const allowed = new Set(t.allowed_actions);
+  const forms = [];
+  if (allowed.has("sign")) {
+    forms.push(actionForm("签收", "form-sign", [field("备注", el("input", { name: "note" }))], (f) => post("sign", { note: f.note.value })));
+  }
+  if (allowed.has("first_contact")) {
+    forms.push(
+      actionForm("首次联系", "form-contact", [field("联系情况", el("input", { name: "note", required: true }))], (f) => post("first-contact", { note: f.note.value })),
+    );
+  }
+  if (allowed.has("reply")) {
+    forms.push(
+      actionForm(
+        "答复",
+        "form-reply",
+        [
+          field("答复内容", el("textarea", { name: "text", rows: 3, required: true, minlength: 2 })),
+          field("责任人", el("input", { name: "person", required: true })),
+          field("单位负责人签发", el("input", { name: "head", required: true })),
+        ],
+        (f) => post("reply", { text: f.text.value, responsible_person: f.person.value, head_signoff: f.head.value }),
+      ),
+    );
+  }
+  if (allowed.has("ask_extension")) {
+    forms.push(
+      actionForm(
+        "申请延期",
+        "form-extension",
+        [field("延期工作日", el("input", { name: "days", type: "number", min: 1, max: 30, value: 3, required: true })), field("延期理由", el("input", { name: "reason", required: true, minlength: 2 }))],
+        (f) => post("extension", { days: Number(f.days.value), reason: f.reason.value }),
+      ),
+    );
+  }
+  if (allowed.has("ask_return")) {
+    forms.push(
+      actionForm("申请退单", "form-return", [field("退单理由", el("input", { name: "reason", required: true, minlength: 2 }))], (f) => post("return", { reason: f.reason.value })),
+    );
+  }
+  if (allowed.has("assist_note")) {
+    forms.push(actionForm("协办意见", "form-assist", [field("意见", el("textarea", { name: "note", rows: 2, required: true }))], (f) => post("assist-note", { note: f.note.value })));
+  }
+  const row = (label, value) => [el("dt", {}, label), el("dd", {}, value ?? "—")];
+  clear(
+    $("#detail"),
+    el("h2", {}, `工单 ${t.ticket_no}`, el("span", { class: "tag", id: "detail-status" }, t.status_label)),
+    el(
+      "dl",
+      { class: "ivr" },
+      row("类型", `${t.type} · ${t.urgency}`),
+      row("标题", t.title),
+      row("市民", t.identity_hidden ? "（身份信息已保护）" : `${t.citizen_name || ""} ${t.citizen_phone || ""}`),
+      row("地点", t.location),
+      row("联系期限", fmtDateTime(t.response_due)),
+      row("办结期限", fmtDateTime(t.complete_due)),
+      row("答复", t.reply_text ? `${t.reply_text}（责任人 ${t.reply_person}，签发 ${t.reply_head}）` : null),
+    ),
+    el("pre", {}, t.content),
+    forms.length ? el("div", { class: "actions" }, forms) : el("p", { class: "muted" }, "当前状态无需本单位操作"),
+    el("h3", {}, "流转记录"),
+    el(
+      "table",
+      { class: "table" },
+      events.map((e) => el("tr", {}, el("td", {}, fmtDateTime(e.at)), el("td", {}, e.actor), el("td", {}, state.labels[e.action] || e.action), el("td", {}, e.note))),
+    ),
+  );
+  $("#detail-card").hidden = false;
+  for (const tr of document.querySelectorAll("#tickets tr")) tr.classList.toggle("selected", tr.dataset.ticket === no);
+}
+
+async function main() {
+  state.user = await requireLogin(["unit_handler"], "承办单位登录");
+  clear($("#user-badge"), userBadge(state.user));
+  $("#btn-refresh").onclick = loadTickets;
+  state.labels = (await api("/api/web/meta")).action_labels;
+  await loadTickets();
+  setInterval(loadTickets, 30000);
+  document.body.dataset.ready = "1";
+}
+
+main().catch((exc) => toast(exc.message, "error"));

@@ -1,0 +1,236 @@
+"""The whole web side in a real headless Chromium, against the real app, real Redis, a real
+SQLite database and the real AMI role fed by the softswitch test double (answered_call capture).
+
+A seat logs in and signs in to its queue, a call from the softswitch pops its screen, the seat
+fills and dispatches the ticket while talking; the unit handler signs and replies in the portal;
+the supervisor's wallboard follows the seat and the queue figures live. Screenshots go to
+test-artifacts/e2e/ (gitignored).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+from redis.asyncio import Redis
+from sqlmodel import select
+
+from agent_desk.app import create_app
+from agent_desk.ws.fastpath import FanoutWebSocketProtocol
+from hotline.settings import Settings
+from tests.conftest import REPO
+from tests.contract.callflow_harness import CallflowHarness
+from tickets.db import Database
+from tickets.migrate import seed_demo, upgrade
+from tickets.models import CallLink
+from tickets.writer import run_ticket_writer
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = os.environ.get("HOTLINE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+ARTIFACTS = REPO / "test-artifacts" / "e2e"
+CALLER = "13800000001"  # the citizen of the answered_call capture
+UNIT = "u-water"
+WAIT_MS = 20_000
+
+
+@dataclass
+class Stack:
+    base: str
+    harness: CallflowHarness
+    db: Database
+
+
+@pytest.fixture
+async def web(settings: Settings, redis: Redis, captures: Path) -> AsyncIterator[Stack]:
+    await asyncio.to_thread(upgrade, settings.database_url)
+    await asyncio.to_thread(seed_demo, settings)
+    db = Database(settings.database_url)
+    async with CallflowHarness(captures / "answered_call", settings, redis) as harness:
+        # The citizen's call waits until the seat's desk is up.
+        harness.server.hold_before("Newchannel")
+        # The worker role: finished calls become call records in the database (the wallboard charts).
+        writer = asyncio.create_task(run_ticket_writer(harness.settings, redis, db, "e2e", retry_delay_s=0.1))
+        app = create_app(harness.settings)
+        config = uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=0,
+            log_level="warning",
+            ws=FanoutWebSocketProtocol,
+            timeout_graceful_shutdown=5,
+        )
+        server = uvicorn.Server(config)
+        task = asyncio.create_task(server.serve())
+        for _ in range(1000):
+            if server.started:
+                break
+            await asyncio.sleep(0.01)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        try:
+            yield Stack(f"http://127.0.0.1:{port}", harness, db)
+        finally:
+            server.should_exit = True
+            await task
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await writer
+            db.dispose()
+
+
+@pytest.fixture
+def chromium_path() -> str:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not installed at {CHROMIUM}")
+    return CHROMIUM
+
+
+@pytest.fixture
+async def browser(chromium_path: str) -> AsyncIterator[Browser]:
+    async with async_playwright() as pw:
+        chromium = await pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
+
+
+async def open_page(browser: Browser, url: str, username: str) -> tuple[BrowserContext, Page]:
+    context = await browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    await page.goto(url)
+    await page.fill("#login-form input[name=username]", username)
+    await page.fill("#login-form input[name=password]", "demo12345")
+    await page.click("#login-form button")
+    await expect(page.locator("body")).to_have_attribute("data-ready", "1", timeout=WAIT_MS)
+    assert errors == [], errors
+    return context, page
+
+
+async def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+async def test_call_pops_the_desk_and_the_ticket_reaches_the_unit(web: Stack, browser: Browser) -> None:
+    base, harness, db = web.base, web.harness, web.db
+    server = harness.server
+    await asyncio.wait_for(server.held.wait(), 20)
+
+    # The supervisor watches from the start.
+    _sup_ctx, wall = await open_page(browser, f"{base}/wallboard", "supervisor")
+    await expect(wall.locator("#live-status")).to_have_text("实时连接正常", timeout=WAIT_MS)
+    await expect(wall.locator('#seats tr[data-seat="1001"]')).to_be_visible(timeout=WAIT_MS)
+
+    # The seat logs in and signs in to its queue (QueueAdd through the command bus).
+    _seat_ctx, desk = await open_page(browser, f"{base}/desk", "seat1001")
+    await expect(desk.locator("#live-status")).to_have_text("实时连接正常", timeout=WAIT_MS)
+    await desk.click("#btn-login")
+    await expect(desk.locator("#toast")).to_have_text("已签入", timeout=WAIT_MS)
+    assert any(a.get("Action") == "QueueAdd" and a.get("Interface") == "PJSIP/1001" for a in server.actions)
+    await shot(desk, "01-desk-signed-in")
+
+    # The citizen calls; the call is held while the seat talks (before AgentComplete).
+    server.hold_before("AgentComplete")
+    server.resume()
+    await expect(desk.locator("#caller-number")).to_have_text(CALLER, timeout=WAIT_MS)
+    await expect(desk.locator("#call-state")).to_have_text("通话中", timeout=WAIT_MS)
+    await expect(desk.locator("#f-phone")).to_have_value(CALLER)
+    await expect(desk.locator("#caller-history")).not_to_have_text("查询中…", timeout=WAIT_MS)
+    await expect(wall.locator('#seats tr[data-seat="1001"] .state')).to_have_text("通话中", timeout=WAIT_MS)
+    await shot(desk, "02-desk-screen-pop")
+    await shot(wall, "03-wallboard-talking")
+
+    # The seat writes the record while talking and dispatches it.
+    await desk.select_option("#f-type", "求助")
+    await desk.fill("#f-title", "小区停水")
+    await desk.fill("#f-content", "幸福小区3号楼从早上开始停水，至今未恢复，请尽快处理。")
+    await desk.fill("#f-address", "幸福小区3号楼")
+    await desk.select_option("#f-category", "urban.water")
+    await expect(desk.locator("#f-lead")).to_have_value(UNIT)  # the category's usual unit is proposed
+    await desk.click("#btn-dispatch")
+    await expect(desk.locator("#ticket-result")).to_contain_text("待签收", timeout=WAIT_MS)
+    ticket_no = (await desk.locator("#ticket-result").inner_text()).split(" · ")[0]
+    await shot(desk, "04-desk-dispatched")
+
+    # The call record carries the ticket (AttachTicket on the live call).
+    for _ in range(200):
+        if any(a.get("Action") == "Setvar" and a.get("Value") == ticket_no for a in server.actions):
+            break
+        await asyncio.sleep(0.05)
+    assert any(a.get("Action") == "Setvar" and a.get("Value") == ticket_no for a in server.actions)
+
+    # The call ends; the wallboard's queue figures follow.
+    server.resume()
+    await expect(desk.locator("#call-state")).to_have_text("已结束", timeout=WAIT_MS)
+    queue_card = wall.locator('.queue-card[data-queue="q-general"]')
+    await expect(queue_card.locator(".metrics div").nth(1).locator("b")).to_have_text("1", timeout=WAIT_MS)
+    await expect(wall.locator('#seats tr[data-seat="1001"] td').nth(5)).to_have_text("1", timeout=WAIT_MS)
+
+    # Once the worker stored the call record, a fresh wallboard (snapshot on connect) draws it.
+    for _ in range(400):
+        if await db.run(lambda s: s.exec(select(CallLink)).first()) is not None:
+            break
+        await asyncio.sleep(0.05)
+    await wall.reload()
+    await expect(wall.locator("#live-status")).to_have_text("实时连接正常", timeout=WAIT_MS)
+    await expect(queue_card.locator(".metrics div").nth(1).locator("b")).to_have_text("1", timeout=WAIT_MS)
+    await expect(wall.locator("#chart-hours svg rect title", has_text="接通 1")).to_have_count(
+        1, timeout=WAIT_MS
+    )
+    await expect(wall.locator("#chart-categories svg")).to_contain_text("供水", timeout=WAIT_MS)
+    await shot(wall, "05-wallboard-after-call")
+
+    # The unit handler signs, contacts the citizen and replies.
+    _unit_ctx, portal = await open_page(browser, f"{base}/portal", f"unit-{UNIT}")
+    row = portal.locator(f'#tickets tr[data-ticket="{ticket_no}"]')
+    await expect(row).to_be_visible(timeout=WAIT_MS)
+    await expect(row.locator(".days-left")).to_contain_text("工作日")
+    await row.click()
+    await portal.click("#form-sign button")
+    await expect(portal.locator("#detail-status")).to_have_text("已签收", timeout=WAIT_MS)
+    await portal.fill("#form-contact input[name=note]", "已电话联系市民，说明抢修安排")
+    await portal.click("#form-contact button")
+    await expect(portal.locator("#form-reply")).to_be_visible(timeout=WAIT_MS)
+    await portal.fill("#form-reply textarea[name=text]", "经核查为管网抢修导致停水，已于当日恢复供水。")
+    await portal.fill("#form-reply input[name=person]", "张工")
+    await portal.fill("#form-reply input[name=head]", "李主任")
+    await portal.click("#form-reply button")
+    await expect(portal.locator("#detail-status")).to_have_text("待审核", timeout=WAIT_MS)
+    await expect(row.locator(".status")).to_have_text("待审核", timeout=WAIT_MS)
+    await shot(portal, "06-portal-replied")
+
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(harness.run_to_end(), 20)
+
+
+async def test_public_page_searches_the_knowledge_base(web: Stack, browser: Browser) -> None:
+    base = web.base
+    context = await browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    page = await context.new_page()
+    await page.goto(f"{base}/public")
+    await expect(page.locator("body")).to_have_attribute("data-ready", "1", timeout=WAIT_MS)
+    await page.fill("#kb-q", "停水")
+    await page.click("#kb-form button")
+    await expect(page.locator("#kb-results li").first).to_contain_text("停水", timeout=WAIT_MS)
+    await shot(page, "07-public-kb")
+    await page.goto(f"{base}/")
+    await expect(page.locator("nav.tiles a")).to_have_count(4)
