@@ -23,6 +23,7 @@ from agent_desk.api.routes import (
     kb,
     kpi,
     public,
+    recordings,
     supervision,
     tickets,
     units,
@@ -49,6 +50,7 @@ ROUTERS: list[APIRouter] = [
     audit.router,
     calendar.router,
     public.router,
+    recordings.router,
     web_api.router,
     ws_wiring.router,
     web_pages.router,
@@ -74,6 +76,7 @@ TAGS = [
     {"name": "units", "description": "单位与分类目录"},
     {"name": "audit", "description": "个人信息访问审计"},
     {"name": "calendar", "description": "工作日调整表(法定节假日与调休之外的本地安排)"},
+    {"name": "recordings", "description": "通话录音回放(访问留痕)"},
     {"name": "public", "description": "公众自助查询与受理公开(无需登录)"},
 ]
 

@@ -1,0 +1,53 @@
+"""Access-checked playback of call recordings (DOMAIN.md §9: personal data, every read audited).
+
+A recording carries the citizen's voice and often name and address, so only the centre listens:
+supervisors, auditors and admins, and the seat who took that call. Units never get the audio;
+they get the written record on the ticket.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, status
+from fastapi.responses import FileResponse
+from sqlmodel import Session, select
+
+from agent_desk.api.deps import ActorDep, CtxDep, DbDep, SettingsDep
+from agent_desk.api.errors import AUTH_ERRORS
+from recordings.storage import RecordingError, RecordingNotFound, RecordingStore
+from tickets.models import CallLink
+from tickets.privacy import audit
+from tickets.vocab import Role
+
+router = APIRouter(prefix="/api/calls", tags=["recordings"], responses=AUTH_ERRORS)
+
+_LISTENERS = frozenset({Role.SUPERVISOR, Role.AUDITOR, Role.ADMIN})
+
+
+@router.get(
+    "/{linkedid}/recording",
+    summary="通话录音回放(仅中心人员与接听坐席,访问留痕)",
+    response_class=FileResponse,
+    responses={404: {"description": "无此通话或录音"}, 403: {"description": "无权收听"}},
+)
+async def play_recording(
+    linkedid: str, actor: ActorDep, db: DbDep, ctx: CtxDep, settings: SettingsDep
+) -> FileResponse:
+    def authorise(session: Session) -> str:
+        link = session.exec(select(CallLink).where(CallLink.linkedid == linkedid)).first()
+        if link is None or not link.recording_path:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "无此通话录音")
+        own_call = actor.role == Role.SEAT and actor.extension is not None and actor.extension == link.seat
+        if actor.role not in _LISTENERS and not own_call:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "无权收听该录音:仅中心管理人员和接听坐席可以回放")
+        audit(session, actor, "recording_play", link.caller, "recording", ctx.now, note=linkedid)
+        return link.recording_path
+
+    path = await db.run(authorise)
+    store = RecordingStore(settings.recordings_dir, settings.asterisk_recordings_dir)
+    try:
+        stored = store.open(path)
+    except RecordingNotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "录音文件已过保存期限或不存在") from exc
+    except RecordingError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"录音路径无效:{exc}") from exc
+    return FileResponse(stored.path, media_type="audio/wav", filename=f"{linkedid}.wav")
