@@ -1,6 +1,7 @@
 """FastAGI server benchmark: three-command sessions per CPU-second and server overhead.
 
-    python -m bench agi [--sessions 20000] [--concurrency 500] [--servers ours,ours-uvloop,panoramisk,pyst2]
+    python -m bench agi [--sessions 20000] [--concurrency 500] [--media-ms 0]
+                        [--servers ours,ours-uvloop,panoramisk,pyst2]
 
 Each server runs alone in a child process; this process plays Asterisk with `--concurrency`
 connections in flight over loopback TCP, each session being the captured shape (environment
@@ -11,6 +12,9 @@ block, GET VARIABLE, STREAM FILE, SET VARIABLE). Figures:
   environment block or the last reply) to the command's arrival, summed over the session.
   It is measured by the client, so it is an upper bound that includes loopback and the
   client's own scheduling at that concurrency.
+With `--media-ms 0` every reply is immediate (saturation: the throughput figure); with e.g.
+`--media-ms 420` STREAM FILE takes 0.5-1.5x that long and sessions start spread out, as calls
+do (the latency figure).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import asyncio
 import io
 import multiprocessing
 import os
-import socket
+import random
 import socketserver
 import statistics
 import sys
@@ -168,7 +172,9 @@ class _Asterisk(asyncio.Protocol):
             reply = REPLIES.get(verb, b"510 Invalid or unknown command\n")
             if verb == b"STREAM FILE" and self.media_s > 0:
                 # The prompt plays for a while, as a real channel does (beep: 0.42 s in the captures).
-                asyncio.get_running_loop().call_later(self.media_s, self._reply, reply)
+                # Prompts differ in length: ±50 % keeps the sessions from moving in lock-step.
+                delay = self.media_s * random.uniform(0.5, 1.5)
+                asyncio.get_running_loop().call_later(delay, self._reply, reply)
             else:
                 self._reply(reply)
 
@@ -194,6 +200,8 @@ async def _drive(
 
     async def worker() -> None:
         nonlocal remaining
+        if media_s > 0:
+            await asyncio.sleep(random.uniform(0, 2 * media_s))  # calls arrive spread out, not at once
         while remaining > 0:
             remaining -= 1
             done: asyncio.Future[float] = loop.create_future()
@@ -271,7 +279,6 @@ def main(argv: list[str]) -> int:
         f" {'server p50':>11} {'server p99':>11}"
     )
     for kind in kinds:
-        socket.setdefaulttimeout(None)
         r = run_one(kind, args.sessions, args.concurrency, args.media_ms / 1000)
         print(
             f"{kind:<12} {r['per_cpu_s']:>15,.0f} {r['per_wall_s']:>11,.0f}"

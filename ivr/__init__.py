@@ -1,0 +1,1 @@
+"""The IVR: FastAGI server, intake and survey flows, emergency detection, speech, classification."""

@@ -51,6 +51,7 @@ class RedisBridge:
         self._route = route
         self._retry_max_s = retry_max_s
         self.ready = asyncio.Event()
+        self._closing = False
         self.received = 0
         self.rejected = 0
 
@@ -73,10 +74,14 @@ class RedisBridge:
             count += 1
         return count
 
+    def close(self) -> None:
+        """Ends `run` at its next turn, even if a cancellation was swallowed inside the Redis client."""
+        self._closing = True
+
     async def run(self) -> None:
         delay = 0.2
         first = True
-        while True:
+        while not self._closing:
             pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.psubscribe(*self._patterns)
@@ -86,7 +91,7 @@ class RedisBridge:
                 first = False
                 self.ready.set()
                 delay = 0.2
-                while True:
+                while not self._closing:
                     message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
                     if message is None or message.get("type") != "pmessage":
                         continue

@@ -29,6 +29,8 @@ class WsService:
 
     async def stop(self) -> None:
         if self._task is not None:
+            assert self.bridge is not None
+            self.bridge.close()
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task

@@ -54,8 +54,9 @@ def main(argv: list[str]) -> int:
         if not agi.get_variable(VAR_QUEUE):
             agi.set_variable(VAR_QUEUE, choose_queue(agi.env, default, dids))
         agi.set_variable(VAR_ACTION, "queue")
-    except (AGIException, OSError) as exc:
-        # Nothing more to do: the dialplan's own fallback (empty queue → default) takes over.
+    except (AGIException, OSError, ValueError) as exc:
+        # Dead channel, closed pipe or a line pyst2 cannot parse: nothing more to do here, the
+        # dialplan's own fallback (empty queue → default) takes over.
         sys.stderr.write(f"hotline fail-safe AGI: {exc}\n")
         return 1
     return 0

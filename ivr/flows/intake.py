@@ -25,7 +25,7 @@ from hotline.dialplan import (
     VAR_TICKET_TYPE,
     VAR_UNIT,
 )
-from ivr.agi import AgiCommandError, AgiSession
+from ivr.agi import AgiCommandError, AgiError, AgiSession
 from ivr.classify import Classification
 from ivr.emergency import Detection
 from ivr.flows import watch
@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 MENU_TIMEOUT_MS = 5000
 SILENCE_S = 3  # the caller finished speaking
+CLASSIFY_TIMEOUT_S = 1.0  # a few ms normally; a busy thread pool must not hold the call
 
 
 def dialled_number(session: AgiSession, known: dict[str, str]) -> str:
@@ -61,8 +62,7 @@ async def run_intake(session: AgiSession, deps: IvrDeps) -> None:
         classification: Classification | None = None
         if transcript:
             detection = deps.detector.detect(transcript)
-            if deps.classifier is not None:
-                classification = await asyncio.to_thread(deps.classifier.classify, transcript)
+            classification = await _classify(deps, transcript)
         profile = await _profile(lookup)
         decision = decide(
             settings,
@@ -85,6 +85,16 @@ async def run_intake(session: AgiSession, deps: IvrDeps) -> None:
             lookup.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await lookup
+
+
+async def _classify(deps: IvrDeps, text: str) -> Classification | None:
+    if deps.classifier is None:
+        return None
+    try:
+        return await asyncio.wait_for(asyncio.to_thread(deps.classifier.classify, text), CLASSIFY_TIMEOUT_S)
+    except TimeoutError:
+        log.warning("ivr: transcript not classified within %.1f s", CLASSIFY_TIMEOUT_S)
+        return None
 
 
 async def _profile(lookup: asyncio.Future[CallerProfile | None]) -> CallerProfile | None:
@@ -154,9 +164,12 @@ async def _apply(session: AgiSession, decision: RouteDecision) -> None:
 
 
 async def _linkedid(session: AgiSession) -> str:
+    """The call's key for the referral; the channel's own uniqueid when it cannot be asked
+    (the citizen's channel starts the call, so they are the same on an inbound call)."""
     try:
         value = await session.get_variable("CHANNEL(linkedid)")
-    except AgiCommandError:
+    except AgiError:
+        # Hung up right after the decision: the referral is still recorded.
         value = None
     return value or session.env.uniqueid
 

@@ -52,13 +52,14 @@ async def running_ivr(
     speech: Transcriber | None = None,
     lookup: CallerLookup = no_history,
     classifier: Classifier | None = None,
+    port: int = 0,
 ) -> AsyncIterator[Ivr]:
     producer = HandoffProducer(redis, settings.redis_prefix, settings.data_dir / "handoff-spool.jsonl")
     deps = make_deps(settings, producer, lookup, classifier=classifier, speech=speech)
     server = FastAgiServer(routes_for(deps), settings.agi_command_timeout_s)
-    port = await server.start("127.0.0.1", 0)
+    bound = await server.start("127.0.0.1", port)
     try:
-        yield Ivr(server, port, deps)
+        yield Ivr(server, bound, deps)
     finally:
         await server.close()
         await deps.drain()

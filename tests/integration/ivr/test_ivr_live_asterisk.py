@@ -19,7 +19,8 @@ from redis.asyncio import Redis
 from asterisk_conf.render import render_to_dir
 from hotline import dialplan
 from hotline.settings import Settings
-from tests.contract.ivr.harness import Ivr, TextTranscriber, handed_off, running_ivr
+from ivr.prompts import generate_prompts
+from tests.contract.ivr.harness import TextTranscriber, handed_off, running_ivr
 from tests.integration.asterisk_conf.test_asterisk_conf_live import (
     ASTERISK_BIN,
     Ami,
@@ -44,6 +45,7 @@ pytestmark = [
 class LiveIvr:
     settings: Settings
     trunk: BusyTrunk
+    prompts: Path
 
 
 @pytest.fixture(scope="module")
@@ -53,9 +55,12 @@ def live_ivr(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveIvr]:
     trunk = BusyTrunk(free_port(socket.SOCK_DGRAM))
     settings = hotline_settings(root, dirs, trunk.port)
     render_to_dir(settings, dirs["etc"])
+    # Real prompts: Asterisk reports AGISTATUS=FAILURE after a STREAM FILE it cannot play.
+    prompts = root / "prompts"
+    generate_prompts(prompts)
     try:
         with running_asterisk(dirs["etc"] / "asterisk.conf", dirs["run"], root / "console.log"):
-            yield LiveIvr(settings, trunk)
+            yield LiveIvr(settings, trunk, prompts)
     finally:
         trunk.close()
 
@@ -66,7 +71,7 @@ def ivr_settings(live_ivr: LiveIvr, tmp_path: Path, redis_prefix: str) -> Settin
         update={
             "data_dir": tmp_path,
             "recordings_dir": tmp_path / "recordings",
-            "prompts_dir": tmp_path / "prompts",
+            "prompts_dir": live_ivr.prompts,
             "redis_prefix": redis_prefix,
             "ivr_record_max_s": 2,  # a Local channel sends no audio: the recording runs to its end
         }
@@ -80,7 +85,9 @@ async def manager(live_ivr: LiveIvr) -> AsyncIterator[Ami]:
     reader, writer = await asyncio.open_connection("127.0.0.1", live_ivr.settings.ami_port)
     assert (await reader.readline()).startswith(b"Asterisk Call Manager/")
     client = Ami(reader, writer)
-    login = await client.send("Login", Username=live_ivr.settings.ami_user, Secret=live_ivr.settings.ami_secret)
+    login = await client.send(
+        "Login", Username=live_ivr.settings.ami_user, Secret=live_ivr.settings.ami_secret
+    )
     assert login["Response"] == "Success", login
     yield client
     await client.send("Hangup", Channel="/^Local\\//")
@@ -91,20 +98,15 @@ def _varset(name: str, value: str):  # type: ignore[no-untyped-def]
     return lambda e: e.get("Event") == "VarSet" and e.get("Variable") == name and e.get("Value") == value
 
 
-async def _serve(settings: Settings, redis: Redis, **kw: object) -> AsyncIterator[Ivr]:
-    async with running_ivr(settings, redis, **kw) as ivr:  # type: ignore[arg-type]
-        await ivr.server.close()  # re-bind on the port the rendered dialplan calls
-        ivr.server.__init__(ivr.server.routes, settings.agi_command_timeout_s)  # type: ignore[misc]
-        await ivr.server.start("127.0.0.1", settings.agi_port)
-        yield ivr
-
-
 async def test_a_citizen_call_runs_the_intake_and_joins_the_did_queue(
     ivr_settings: Settings, redis: Redis, manager: Ami
 ) -> None:
-    async for ivr in _serve(ivr_settings, redis):
-        await call(manager, "12315", dialplan.CTX_INBOUND, {"CALLERID(num)": f"139{uuid.uuid4().int % 10**8:08d}"})
+    async with running_ivr(ivr_settings, redis, port=ivr_settings.agi_port) as ivr:
+        await call(
+            manager, "12315", dialplan.CTX_INBOUND, {"CALLERID(num)": f"139{uuid.uuid4().int % 10**8:08d}"}
+        )
         await manager.event(_varset(dialplan.VAR_ACTION, "queue"))
+        await manager.event(_varset("AGISTATUS", "SUCCESS"))
         await manager.event(joined("q-enterprise"))
         await ivr.server.wait_idle()
         assert ivr.server.stats.completed == 1 and ivr.server.stats.failures == 0
@@ -114,18 +116,13 @@ async def test_an_emergency_heard_in_the_recording_dials_119(
     live_ivr: LiveIvr, ivr_settings: Settings, redis: Redis, manager: Ami
 ) -> None:
     speech = TextTranscriber("我家厨房着火了")
-    async for ivr in _serve(ivr_settings, redis, speech=speech):
+    async with running_ivr(ivr_settings, redis, speech=speech, port=ivr_settings.agi_port) as ivr:
         await call(manager, "12345", dialplan.CTX_INBOUND)
         await manager.event(_varset(dialplan.VAR_TARGET, "119"))
         # Asterisk really recorded the caller where the IVR transcribes from.
         assert len(speech.paths) == 1 and speech.paths[0].is_file()
-        try:
-            await manager.event(lambda e: e.get("Event") == "DialBegin" and "119" in e.get("DialString", ""))
-        except TimeoutError:
-            for e in manager.events:
-                print({k: v for k, v in e.items() if k in ("Event", "Variable", "Value", "Channel", "Exten", "Application", "AppData", "DialString")})
-            print(live_ivr.trunk.invites)
-            raise
+        await manager.event(_varset("AGISTATUS", "SUCCESS"))
+        await manager.event(lambda e: e.get("Event") == "DialBegin" and "119" in e.get("DialString", ""))
         await ivr.deps.drain()
     (referral,) = await handed_off(redis, ivr_settings.redis_prefix)
     assert isinstance(referral, EmergencyReferral) and referral.target == "119"

@@ -45,15 +45,37 @@ def test_imports_only_stdlib_and_pyst2() -> None:
     assert names - set(sys.stdlib_module_names) == {"asterisk"}
 
 
+UNSET = "200 result=0\n"
+
+
 def test_sets_the_did_queue(tmp_path: Path) -> None:
-    done = _run(
-        tmp_path, ["q-general", "12315=q-enterprise"], environment(dnid="12315") + "200 result=1\n" * 2
-    )
+    stdin = environment(dnid="12315") + UNSET * 2 + "200 result=1\n" * 2
+    done = _run(tmp_path, ["q-general", "12315=q-enterprise"], stdin)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [
+        'GET VARIABLE "HOTLINE_ACTION"',
+        'GET VARIABLE "HOTLINE_QUEUE"',
         'SET VARIABLE "HOTLINE_QUEUE" "q-enterprise"',
         'SET VARIABLE "HOTLINE_ACTION" "queue"',
     ]
+
+
+def test_keeps_what_the_fastagi_session_decided(tmp_path: Path) -> None:
+    # An emergency re-route set before the FastAGI session failed is never overwritten.
+    done = _run(tmp_path, ["q-general"], environment() + "200 result=1 (emergency)\n")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ['GET VARIABLE "HOTLINE_ACTION"']
+    # A queue already chosen stays; only the action is completed.
+    done = _run(tmp_path, ["q-general"], environment() + UNSET + "200 result=1 (q-priority)\n200 result=1\n")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == 'SET VARIABLE "HOTLINE_ACTION" "queue"'
+    assert not any(line.startswith('SET VARIABLE "HOTLINE_QUEUE"') for line in done.stdout.splitlines())
+
+
+def test_garbage_from_asterisk_ends_quietly(tmp_path: Path) -> None:
+    done = _run(tmp_path, [], environment())  # stdin ends: no reply at all
+    assert done.returncode == 1
+    assert "hotline fail-safe AGI" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_unknown_did_gets_the_default_queue(tmp_path: Path) -> None:
