@@ -6,7 +6,9 @@ import argparse
 import asyncio
 import logging
 import sys
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 from hotline.settings import Settings
 
@@ -31,6 +33,16 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _event_loop_runner() -> Callable[[Coroutine[Any, Any, None]], None]:
+    """uvloop when installed (it is, with uvicorn[standard] on Linux): bench/agi.py measures
+    about 1.5x more FastAGI sessions per CPU-second on it than on the default loop."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run
+    return uvloop.run
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -47,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         if "all" in roles:
             roles = {"web", "agi", "ami", "worker"}
         try:
-            asyncio.run(run_roles(settings, roles))
+            _event_loop_runner()(run_roles(settings, roles))
         except KeyboardInterrupt:
             pass
         return 0
