@@ -205,16 +205,25 @@ class CommandServer:
         self._redis = redis
         self._keys = Keys(prefix)
         self._execute = execute
-        self._block_s = block_s
+        self.block_s = block_s
         self.handled = 0
+        self._stopping = False
+
+    def stop(self) -> None:
+        """Ends `run` after the current BRPOP returns (at most `block_s`).
+
+        Cancelling redis-py in the middle of a blocking command can leave the task stuck, so the
+        loop is asked to stop instead.
+        """
+        self._stopping = True
 
     async def run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
-                got = await self._redis.brpop([self._keys.commands], timeout=self._block_s)
+                got = await self._redis.brpop([self._keys.commands], timeout=self.block_s)
             except (RedisError, OSError) as exc:
                 log.warning("commands: Redis unavailable (%s)", exc)
-                await asyncio.sleep(self._block_s)
+                await asyncio.sleep(self.block_s)
                 continue
             if got is not None:
                 await self.handle(got[1])

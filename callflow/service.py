@@ -119,17 +119,26 @@ class CallflowService:
         reader = asyncio.create_task(client.read_loop())
         tasks: list[asyncio.Task[None]] = []
         executor = CommandExecutor(client, self.state, self.wake)
+        commands = CommandServer(self.redis, s.redis_prefix, executor)
+        command_task: asyncio.Task[None] | None = None
         # Set before the resync: a three-ring pause may be due while the snapshot is read.
         self.client = client
         try:
             await self._start(client)
             self.sessions += 1
             self.connected.set()
-            commands = CommandServer(self.redis, s.redis_prefix, executor)
-            tasks = [asyncio.create_task(commands.run()), asyncio.create_task(self._keepalive(client))]
+            command_task = asyncio.create_task(commands.run())
+            tasks = [asyncio.create_task(self._keepalive(client))]
             await reader
         finally:
             self.client = None
+            commands.stop()
+            if command_task is not None:
+                # Let the blocking BRPOP return by itself (see CommandServer.stop).
+                with contextlib.suppress(Exception):
+                    await asyncio.wait({command_task}, timeout=commands.block_s + 1.0)
+                if not command_task.done():
+                    command_task.cancel()
             executor.close()
             for task in [*tasks, reader]:
                 task.cancel()

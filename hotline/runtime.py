@@ -13,12 +13,14 @@ import logging
 import os
 import socket
 from collections.abc import Coroutine
+from datetime import UTC, datetime
 from typing import Any
 
 from redis.asyncio import Redis
 
 from hotline.handoff import HandoffProducer
 from hotline.settings import Settings
+from recordings.storage import RecordingStore
 from tickets.db import Database
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,7 @@ async def run_roles(settings: Settings, roles: set[str]) -> None:
         from tickets.writer import run_ticket_writer
 
         tasks.append(run_ticket_writer(settings, redis, db, node))
+        tasks.append(_recordings_housekeeping(settings, db))
     log.info("hotline: running roles %s", ", ".join(sorted(roles)))
     try:
         async with asyncio.TaskGroup() as group:
@@ -74,3 +77,29 @@ async def _serve_web(settings: Settings) -> None:
         ws=FanoutWebSocketProtocol,  # wallboard fan-out writes prepared frames (agent_desk/ws/fastpath.py)
     )
     await uvicorn.Server(config).serve()
+
+
+async def _recordings_housekeeping(settings: Settings, db: Database) -> None:
+    """Worker role: post-call transcription and the retention sweep of recordings."""
+    from ivr.speech import SpeechRecognizer
+    from recordings.transcribe import PostCallTranscriber
+
+    store = RecordingStore(settings.recordings_dir, settings.asterisk_recordings_dir)
+    recognizer = SpeechRecognizer(settings.vosk_model_path, settings.vosk_model_sha256, settings.vosk_workers)
+    try:
+        async with asyncio.TaskGroup() as group:
+            if await recognizer.start():
+                group.create_task(PostCallTranscriber(db, recognizer, store).run())
+            else:
+                log.warning("recordings: post-call transcription off: %s", recognizer.disabled_reason)
+            group.create_task(_retention_sweep(store, settings.recording_retention_days))
+    finally:
+        recognizer.close()
+
+
+async def _retention_sweep(store: RecordingStore, retention_days: int) -> None:
+    while True:
+        removed = await asyncio.to_thread(store.sweep, retention_days, datetime.now(UTC))
+        if removed:
+            log.info("recordings: %d recordings past retention removed", len(removed))
+        await asyncio.sleep(3600)

@@ -184,6 +184,9 @@ class CallLink(SQLModel, table=True):
     ticket_id: int | None = Field(default=None, foreign_key="tickets.id", index=True)
     referral_id: int | None = Field(default=None, foreign_key="emergency_referrals.id")
     record_json: str = Field(default="{}", sa_type=Text)
+    # Post-call transcription of the recording (recordings/transcribe.py): done | failed | missing.
+    transcript: str | None = Field(default=None, sa_type=Text)
+    transcript_status: str | None = Field(default=None, max_length=20, index=True)
 
 
 class EmergencyReferral(SQLModel, table=True):

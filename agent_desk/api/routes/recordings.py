@@ -7,13 +7,18 @@ they get the written record on the ticket.
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Literal
+
 from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import FileResponse
+from pydantic import BaseModel
 from sqlmodel import Session, select
 
 from agent_desk.api.deps import ActorDep, CtxDep, DbDep, SettingsDep
 from agent_desk.api.errors import AUTH_ERRORS
 from recordings.storage import RecordingError, RecordingNotFound, RecordingStore
+from tickets.actors import Actor
 from tickets.models import CallLink
 from tickets.privacy import audit
 from tickets.vocab import Role
@@ -21,6 +26,17 @@ from tickets.vocab import Role
 router = APIRouter(prefix="/api/calls", tags=["recordings"], responses=AUTH_ERRORS)
 
 _LISTENERS = frozenset({Role.SUPERVISOR, Role.AUDITOR, Role.ADMIN})
+
+
+def _authorised_call(session: Session, actor: Actor, linkedid: str, what: str, now: datetime) -> CallLink:
+    link = session.exec(select(CallLink).where(CallLink.linkedid == linkedid)).first()
+    if link is None or not link.recording_path:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "无此通话录音")
+    own_call = actor.role == Role.SEAT and actor.extension is not None and actor.extension == link.seat
+    if actor.role not in _LISTENERS and not own_call:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "无权收听该录音:仅中心管理人员和接听坐席可以回放")
+    audit(session, actor, what, link.caller, "recording", now, note=linkedid)
+    return link
 
 
 @router.get(
@@ -32,22 +48,33 @@ _LISTENERS = frozenset({Role.SUPERVISOR, Role.AUDITOR, Role.ADMIN})
 async def play_recording(
     linkedid: str, actor: ActorDep, db: DbDep, ctx: CtxDep, settings: SettingsDep
 ) -> FileResponse:
-    def authorise(session: Session) -> str:
-        link = session.exec(select(CallLink).where(CallLink.linkedid == linkedid)).first()
-        if link is None or not link.recording_path:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "无此通话录音")
-        own_call = actor.role == Role.SEAT and actor.extension is not None and actor.extension == link.seat
-        if actor.role not in _LISTENERS and not own_call:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, "无权收听该录音:仅中心管理人员和接听坐席可以回放")
-        audit(session, actor, "recording_play", link.caller, "recording", ctx.now, note=linkedid)
-        return link.recording_path
-
-    path = await db.run(authorise)
+    link = await db.run(lambda s: _authorised_call(s, actor, linkedid, "recording_play", ctx.now))
+    assert link.recording_path is not None
     store = RecordingStore(settings.recordings_dir, settings.asterisk_recordings_dir)
     try:
-        stored = store.open(path)
+        stored = store.open(link.recording_path)
     except RecordingNotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "录音文件已过保存期限或不存在") from exc
     except RecordingError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"录音路径无效:{exc}") from exc
     return FileResponse(stored.path, media_type="audio/wav", filename=f"{linkedid}.wav")
+
+
+class TranscriptView(BaseModel):
+    linkedid: str
+    status: Literal["pending", "done", "missing", "failed"]
+    transcript: str | None
+
+
+@router.get(
+    "/{linkedid}/transcript",
+    response_model=TranscriptView,
+    summary="通话录音转写文本(与录音同等权限,访问留痕)",
+    responses={404: {"description": "无此通话或录音"}, 403: {"description": "无权查看"}},
+)
+async def call_transcript(linkedid: str, actor: ActorDep, db: DbDep, ctx: CtxDep) -> TranscriptView:
+    link = await db.run(lambda s: _authorised_call(s, actor, linkedid, "transcript_read", ctx.now))
+    state = link.transcript_status or "pending"
+    if state not in ("done", "missing", "failed"):
+        state = "pending"
+    return TranscriptView(linkedid=linkedid, status=state, transcript=link.transcript)
