@@ -260,11 +260,13 @@ class _Stats:
             self.latencies.append(latency)
 
 
-def _cpu_seconds(pid: int) -> float:
+def _cpu_seconds(pid: int) -> tuple[float, float]:
+    """(user, system) CPU seconds of a process."""
     with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
         fields = fh.read().rsplit(")", 1)[1].split()
     # Fields 14 and 15 of proc(5) (utime, stime), counted after the ")" of the command name.
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
 
 
 async def _connect_all(port: int, count: int, stats: _Stats, subscribe: bool) -> list[_Client]:
@@ -330,7 +332,9 @@ async def _run(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         cpu0 = _cpu_seconds(proc.pid)
         sent = await publish_for(args.seconds)
         await asyncio.sleep(0.5)  # let the last updates arrive
-        cpu = _cpu_seconds(proc.pid) - cpu0
+        user1, sys1 = _cpu_seconds(proc.pid)
+        user, system = user1 - cpu0[0], sys1 - cpu0[1]
+        cpu = user + system
         stats.measuring = False
         await redis.aclose()
         for client in clients:
@@ -349,6 +353,8 @@ async def _run(kind: str, args: argparse.Namespace) -> dict[str, Any]:
             "max_ms": 1000 * lat[-1] if lat else float("nan"),
             "mean_ms": 1000 * statistics.fmean(lat) if lat else float("nan"),
             "server_cpu_s": cpu,
+            "server_user_s": user,
+            "server_sys_s": system,
             "frames_per_cpu_s": stats.frames / cpu if cpu > 0 else float("inf"),
         }
     finally:
@@ -386,13 +392,15 @@ def main(argv: list[str]) -> int:
     kinds = ["hub", "broadcast"] if args.server == "both" else [args.server]
     print(
         f"{'server':<10} {'clients':>7} {'updates':>7} {'frames':>8} {'missing':>7} "
-        f"{'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'cpu s':>6} {'frames/cpu-s':>12}"
+        f"{'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'cpu s':>6} {'(user':>6} {'sys)':>5} "
+        f"{'frames/cpu-s':>12}"
     )
     for kind in kinds:
         r = uvloop.run(_run(kind, args))
         print(
             f"{r['server']:<10} {r['clients']:>7} {r['updates']:>7} {r['frames']:>8} {r['missing']:>7} "
             f"{r['p50_ms']:>7.1f} {r['p99_ms']:>7.1f} {r['max_ms']:>7.1f} {r['server_cpu_s']:>6.2f} "
+            f"{r['server_user_s']:>6.2f} {r['server_sys_s']:>5.2f} "
             f"{r['frames_per_cpu_s']:>12,.0f}",
             flush=True,
         )

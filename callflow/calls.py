@@ -80,7 +80,7 @@ def on_newchannel(state: LiveState, msg: Message) -> None:
 
 def on_varset(state: LiveState, msg: Message) -> None:
     variable = msg.get("Variable")
-    if "Value" not in msg.fields:
+    if not msg.has("Value"):
         return  # truncated: an absent value must not erase a known one
     call = state.call_of_channel(msg.get("Uniqueid"), msg.get("Linkedid"))
     if call is None:

@@ -221,6 +221,9 @@ class CommandServer:
         while not self._stopping:
             try:
                 got = await self._redis.brpop([self._keys.commands], timeout=self.block_s)
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise asyncio.CancelledError  # redis-py may swallow it (see service._honour_cancel)
             except (RedisError, OSError) as exc:
                 log.warning("commands: Redis unavailable (%s)", exc)
                 await asyncio.sleep(self.block_s)

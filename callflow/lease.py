@@ -78,6 +78,9 @@ class Lease:
             await asyncio.sleep(self.ttl_s / 3)
             try:
                 held = await self.renew()
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise asyncio.CancelledError  # redis-py may swallow it (see service._honour_cancel)
             except (RedisError, OSError) as exc:
                 log.warning("lease: Redis unavailable (%s); keeping on", exc)
                 continue

@@ -377,6 +377,8 @@ class LiveState:
             queue=call.queue,
             queue_joined_at=call.queue_joined_at,
             answered_at=call.answered_at,
+            wait_s=call.wait_s,
+            talk_s=call.talk_s,
             seat=call.seat,
             seat_channel=call.seat_channel,
             ringing_seats=sorted(call.ringing_seats),
@@ -398,6 +400,43 @@ class LiveState:
             "ivr": self.ivr_result(call).model_dump(mode="json"),
             "ticket_no": call.ticket_no,
         }
+
+    def restore_call(self, view: CallView) -> Call:
+        """A call in progress taken back from the Redis projection (the AMI role restarted).
+
+        Only inbound calls are ever tracked, and their first channel's uniqueid is the linkedid.
+        The next resync keeps it if its channel is still up and finishes it otherwise.
+        """
+        ivr = {k: str(v) for k, v in view.ivr.model_dump(exclude_none=True).items()}
+        call = Call(
+            linkedid=view.linkedid,
+            uniqueid=view.linkedid,
+            channel=view.channel,
+            caller=view.caller,
+            caller_name=view.caller_name,
+            did=view.did,
+            started_at=view.started_at,
+            state=view.state,
+            ivr=ivr,
+            queue=view.queue,
+            queue_joined_at=view.queue_joined_at,
+            answered_at=view.answered_at,
+            wait_s=view.wait_s,
+            talk_s=view.talk_s,
+            seat=view.seat,
+            seat_channel=view.seat_channel,
+            rings_missed=list(view.rings_missed),
+            transfers=list(view.transfers),
+            conference=view.conference,
+            recording_path=view.recording_path,
+            ticket_no=view.ticket_no,
+            reached_queue=view.queue_joined_at is not None,
+        )
+        self.calls[call.linkedid] = call
+        self.add_channel(call.uniqueid, call.linkedid, call.channel).call = call.linkedid
+        if call.conference:
+            self.conferences[call.conference] = call.linkedid
+        return call
 
     # ---- timers ---------------------------------------------------------------------------------
     def tick(self) -> None:

@@ -61,12 +61,38 @@ def encode(op: str, data: dict[str, Any]) -> str:
     return json.dumps({"op": op, "data": data}, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
+def encode_json(op: str, data_json: str) -> str:
+    """The same message around data already serialised (a view's model_dump_json)."""
+    return f'{{"op":{json.dumps(op)},"data":{data_json}}}'
+
+
+# One round trip for all of a flush's deltas: redis-py's per-command cost dominated otherwise.
+_PUBLISH_MANY = """
+for i = 1, #ARGV, 2 do
+  redis.call('publish', ARGV[i], ARGV[i + 1])
+end
+return #ARGV / 2
+"""
+
+
 class Notifier:
     def __init__(self, prefix: str) -> None:
         self._prefix = prefix
         self.published = 0
+        self._pending: list[str] = []
 
-    def publish_into(self, pipe: Pipeline, target: str, op: str, data: dict[str, Any]) -> None:
-        """Queues one delta on the writer's pipeline, so deltas go out with the state they describe."""
-        pipe.publish(channel(self._prefix, target), encode(op, data))
-        self.published += 1
+    def add(self, target: str, op: str, data: dict[str, Any]) -> None:
+        self._pending += (channel(self._prefix, target), encode(op, data))
+
+    def add_json(self, target: str, op: str, data_json: str) -> None:
+        self._pending += (channel(self._prefix, target), encode_json(op, data_json))
+
+    def publish_into(self, pipe: Pipeline) -> None:
+        """Queues the collected deltas, in order, on the writer's pipeline (with the state they describe)."""
+        if self._pending:
+            pipe.eval(_PUBLISH_MANY, 0, *self._pending)
+            self.published += len(self._pending) // 2
+            self._pending = []
+
+    def discard(self) -> None:
+        self._pending = []

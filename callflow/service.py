@@ -83,9 +83,9 @@ class CallflowService:
 
     async def _run_holding_lease(self) -> None:
         try:
-            await self.writer.load_stats()
+            await self.writer.load()
         except Exception as exc:  # Redis down at start: today's figures start from zero
-            log.warning("callflow: could not load today's figures (%s)", exc)
+            log.warning("callflow: could not take over the previous state (%s)", exc)
         try:
             async with asyncio.TaskGroup() as group:
                 group.create_task(self.lease.keep())
@@ -134,11 +134,9 @@ class CallflowService:
             self.client = None
             commands.stop()
             if command_task is not None:
-                # Let the blocking BRPOP return by itself (see CommandServer.stop).
-                with contextlib.suppress(Exception):
-                    await asyncio.wait({command_task}, timeout=commands.block_s + 1.0)
-                if not command_task.done():
-                    command_task.cancel()
+                command_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await command_task
             executor.close()
             for task in [*tasks, reader]:
                 task.cancel()
@@ -234,7 +232,9 @@ class CallflowService:
         while True:
             await self.wake.wait()
             self.wake.clear()
-            if await self.writer.flush():
+            flushed = await self.writer.flush()
+            _honour_cancel()
+            if flushed:
                 backoff = 0.1
                 continue
             await asyncio.sleep(backoff)
@@ -256,6 +256,7 @@ class CallflowService:
             record = await self.records.get()
             try:
                 await self.producer.publish(record)
+                _honour_cancel()
                 self.published += 1
             except Exception:
                 log.exception("callflow: could not hand off %s %s; retrying", record.kind, record.linkedid)
@@ -269,6 +270,14 @@ class CallflowService:
             self.state.tick()
             if self.state.version != version:
                 self.wake.set()
+
+
+def _honour_cancel() -> None:
+    """redis-py 8.1 can swallow a cancellation that lands inside a command (the task then waits
+    forever in "cancelling"); re-raise it here so shutdown always completes."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 async def run_callflow(settings: Settings, redis: Redis, producer: HandoffProducer, node: str) -> None:

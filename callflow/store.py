@@ -91,9 +91,12 @@ class StateWriter:
         self.flushed_version = 0
         self.on_flushed: Callable[[int], None] | None = None
 
-    async def load_stats(self) -> None:
-        """Takes over today's figures (the AMI role may restart mid-day)."""
+    async def load(self) -> None:
+        """Takes over today's figures and the calls in progress (the AMI role may restart mid-day;
+        IVR results, tickets and transfers of live calls were only ever seen by the old process)."""
         state, day = self._state, self._state.day()
+        for value in (await self._redis.hgetall(self.keys.calls)).values():
+            state.restore_call(CallView.model_validate_json(value))
         raw_q = await self._redis.hgetall(self.keys.queue_stats(day))
         for name, value in raw_q.items():
             stats = QueueStatsView.model_validate_json(value)
@@ -121,49 +124,60 @@ class StateWriter:
         if not (seats or queues or calls or ended or qstats or sstats or misses or deltas):
             self._done(version)
             return True
-        k = self.keys
+        k, notify = self.keys, self._notifier
         pipe = self._redis.pipeline(transaction=False)
         pipe.exists(k.epoch)
+        seat_map: dict[str, str] = {}
         for ext in seats:
             seat = state.seats.get(ext)
             if seat is None:
                 continue
-            view = state.seat_view(seat)
-            body = view.model_dump(mode="json")
-            pipe.hset(k.seats, ext, view.model_dump_json())
-            self._notifier.publish_into(pipe, "wallboard", "seat", body)
-            self._notifier.publish_into(pipe, f"desk:{ext}", "seat", body)
+            body = seat_map[ext] = state.seat_view(seat).model_dump_json()
+            notify.add_json("wallboard", "seat", body)
+            notify.add_json(f"desk:{ext}", "seat", body)
+        queue_map: dict[str, str] = {}
         for name in queues:
             q = state.queues.get(name)
             if q is None:
                 continue
-            qview = state.queue_view(q)
-            pipe.hset(k.queues, name, qview.model_dump_json())
-            self._notifier.publish_into(pipe, "wallboard", "queue", qview.model_dump(mode="json"))
+            body = queue_map[name] = state.queue_view(q).model_dump_json()
+            notify.add_json("wallboard", "queue", body)
+        call_map: dict[str, str] = {}
         for linkedid in calls:
             call = state.calls.get(linkedid)
             if call is None:
                 continue
-            cview = state.call_view(call)
-            pipe.hset(k.calls, linkedid, cview.model_dump_json())
-            self._notifier.publish_into(pipe, "wallboard", "call", cview.model_dump(mode="json"))
+            body = call_map[linkedid] = state.call_view(call).model_dump_json()
+            notify.add_json("wallboard", "call", body)
+        for key, mapping in ((k.seats, seat_map), (k.queues, queue_map), (k.calls, call_map)):
+            if mapping:
+                pipe.hset(key, mapping=mapping)  # type: ignore[arg-type]
         if ended:
             pipe.hdel(k.calls, *ended)
+        by_day: dict[str, dict[str, str]] = {}
         for day, name in qstats:
             qs = state.queue_stats[(day, name)]
-            pipe.hset(k.queue_stats(day), name, qs.model_dump_json())
+            by_day.setdefault(day, {})[name] = qs.model_dump_json()
+            notify.add("wallboard", "stats", _jsonable(qs.summary()))
+        for day, mapping in by_day.items():
+            pipe.hset(k.queue_stats(day), mapping=mapping)  # type: ignore[arg-type]
             pipe.expire(k.queue_stats(day), STATS_TTL_S)
-            self._notifier.publish_into(pipe, "wallboard", "stats", _jsonable(qs.summary()))
+        by_day = {}
         for day, ext in sstats:
-            ss = state.seat_stats[(day, ext)]
-            pipe.hset(k.seat_stats(day), ext, ss.model_dump_json())
+            by_day.setdefault(day, {})[ext] = state.seat_stats[(day, ext)].model_dump_json()
+        for day, mapping in by_day.items():
+            pipe.hset(k.seat_stats(day), mapping=mapping)  # type: ignore[arg-type]
             pipe.expire(k.seat_stats(day), STATS_TTL_S)
+        new_misses: dict[str, list[str]] = {}
         for day, _ext, miss in misses:
             self.misses.setdefault(day, []).append(miss)
-            pipe.rpush(k.misses(day), miss.model_dump_json())
+            new_misses.setdefault(day, []).append(miss.model_dump_json())
+        for day, items in new_misses.items():
+            pipe.rpush(k.misses(day), *items)
             pipe.expire(k.misses(day), STATS_TTL_S)
         for target, op, data in deltas:
-            self._notifier.publish_into(pipe, target, op, data)
+            notify.add(target, op, data)
+        notify.publish_into(pipe)
         try:
             results = await pipe.execute()
         except (RedisError, OSError) as exc:
@@ -216,11 +230,13 @@ class StateWriter:
                 pipe.expire(k.misses(day), STATS_TTL_S)
         pipe.set(k.epoch, str(time.time()))
         for target, op, data in deltas:
-            self._notifier.publish_into(pipe, target, op, data)
+            self._notifier.add(target, op, data)
+        self._notifier.publish_into(pipe)
         try:
             await pipe.execute()
         except (RedisError, OSError) as exc:
             self.failures += 1
+            self._notifier.discard()
             log.warning("store: Redis unavailable (%s); state kept in memory, rewrite pending", exc)
             state.full_rewrite = True
             return False
@@ -230,6 +246,7 @@ class StateWriter:
 
     def _failed(self, exc: Exception, *dirty: object) -> None:
         del dirty  # everything is rewritten once Redis is back
+        self._notifier.discard()  # deltas are momentary; clients take a snapshot on reconnect
         self.failures += 1
         log.warning("store: Redis unavailable (%s); state kept in memory, rewrite pending", exc)
         self._state.full_rewrite = True

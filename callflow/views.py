@@ -67,6 +67,8 @@ class CallView(BaseModel):
     queue: str | None = None
     queue_joined_at: datetime | None = None
     answered_at: datetime | None = None
+    wait_s: float | None = None
+    talk_s: float | None = None
     seat: str | None = None
     seat_channel: str | None = None
     ringing_seats: list[str] = Field(default_factory=list)

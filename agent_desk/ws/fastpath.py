@@ -24,7 +24,7 @@ class FanoutWebSocketProtocol(WebSocketsSansIOProtocol):
         super().handle_connect(event)
         scope: Any = getattr(self, "scope", None)
         # The ASGI task was only scheduled by super(): it sees this extension when it starts.
-        if scope is not None:
+        if scope is not None and self.handshake_initiated:
             scope["extensions"][RAW_WRITE_EXTENSION] = {"write": self.write_frame, "abort": self.abort}
 
     def write_frame(self, frame: bytes, buffer_limit: int) -> bool:
@@ -33,11 +33,10 @@ class FanoutWebSocketProtocol(WebSocketsSansIOProtocol):
         A frame sent this way is a complete uncompressed message, which permessage-deflate allows
         (RFC 7692 §6) and which leaves the compressor of ASGI-sent frames untouched.
         """
-        if not self.handshake_complete or self.close_sent or self.transport.is_closing():
+        transport = self.transport
+        if self.close_sent or transport.is_closing() or transport.get_write_buffer_size() > buffer_limit:
             return False
-        if self.transport.get_write_buffer_size() > buffer_limit:
-            return False
-        self.transport.write(frame)
+        transport.write(frame)
         return True
 
     def abort(self) -> None:

@@ -16,21 +16,54 @@ MAX_MESSAGE_BYTES = 1 << 20
 
 
 class Message:
-    """One AMI message: an event (`name` set) or a response (`response` set)."""
+    """One AMI message: an event (`name` set) or a response (`response` set).
 
-    __slots__ = ("fields", "name", "response")
+    Fields are looked up in the text on demand: handlers read a handful of the 20-40 fields an
+    event carries, and building the whole dict for every event was the parser's main cost.
+    """
 
-    def __init__(self, fields: dict[str, str]) -> None:
-        self.fields = fields
-        self.name: str | None = fields.get("Event")
-        self.response: str | None = None if self.name is not None else fields.get("Response")
+    __slots__ = ("_fields", "_text", "name", "response")
+
+    def __init__(self, fields: dict[str, str] | None = None, *, text: str | None = None) -> None:
+        self._fields = fields
+        # Leading CRLF so that every key, the first included, is found as "\r\nKey: ".
+        self._text = text if text is not None else ""
+        self.name: str | None = self.get("Event") or None
+        self.response: str | None = None if self.name is not None else (self.get("Response") or None)
+
+    @property
+    def fields(self) -> dict[str, str]:
+        if self._fields is None:
+            self._fields = _parse_fields(self._text)
+        return self._fields
+
+    def has(self, key: str) -> bool:
+        if self._fields is not None:
+            return key in self._fields
+        return self._find(key) is not None
 
     def get(self, key: str, default: str = "") -> str:
-        return self.fields.get(key, default)
+        if self._fields is not None:
+            return self._fields.get(key, default)
+        found = self._find(key)
+        return default if found is None else found
+
+    def _find(self, key: str) -> str | None:
+        text = self._text
+        i = text.find(f"\r\n{key}: ")
+        if i >= 0:
+            i += len(key) + 4
+        else:
+            i = text.find(f"\r\n{key}:")  # tolerate a missing space after the colon
+            if i < 0:
+                return None
+            i += len(key) + 3
+        j = text.find("\r\n", i)
+        return text[i:] if j < 0 else text[i:j]
 
     def int(self, key: str, default: int = 0) -> int:
         """An integer field; a missing or malformed one gives `default` (Asterisk sends '' at times)."""
-        raw = self.fields.get(key)
+        raw = self.get(key)
         if not raw:
             return default
         try:
@@ -43,28 +76,33 @@ class Message:
 
     @property
     def action_id(self) -> str | None:
-        return self.fields.get("ActionID")
+        return self.get("ActionID") or None
 
     def __repr__(self) -> str:
         kind = f"Event={self.name}" if self.name else f"Response={self.response}"
-        return f"<Message {kind} {len(self.fields)} fields>"
+        return f"<Message {kind}>"
+
+
+def _parse_fields(text: str) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for line in text.split("\r\n"):
+        key, sep, value = line.partition(": ")
+        if not sep:
+            key, sep, value = line.partition(":")
+            if not sep:
+                continue  # a stray line (banner fragment, garbage): keep the rest of the message
+        key = key.strip()
+        if key and key not in fields:
+            fields[key] = value
+    return fields
 
 
 def parse_block(block: bytes) -> Message | None:
-    """Parses one message (without its terminator); None when it is neither an event nor a response."""
-    text = block.decode("utf-8", errors="replace")
-    fields: dict[str, str] = {}
-    for line in text.split("\r\n"):
-        key, sep, value = line.partition(":")
-        if not sep:
-            continue  # a stray line (banner fragment, garbage): keep the rest of the message
-        key = key.strip()
-        if key:
-            # Asterisk writes `Key: Value`; tolerate a missing space after the colon.
-            fields[key] = value[1:] if value.startswith(" ") else value
-    if "Event" not in fields and "Response" not in fields:
+    """One message (without its terminator); None when it is neither an event nor a response."""
+    message = Message(text="\r\n" + block.decode("utf-8", errors="replace"))
+    if message.name is None and message.response is None:
         return None
-    return Message(fields)
+    return message
 
 
 def event_name(block: bytes) -> bytes | None:

@@ -65,8 +65,18 @@ class CallflowHarness:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
         if self._pubsub is not None:
-            await self._pubsub.aclose()
+            await self._pubsub.aclose()  # type: ignore[no-untyped-call]
         await self.server.stop()
+
+    async def restart_service(self) -> None:
+        """Stops the AMI role (as a crash or deploy would) and starts a fresh process's worth of it."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        self.service = CallflowService(self.settings, self.redis, self.producer, "test-node-2", tick_s=0.05)
+        self._task = asyncio.create_task(self.service.run())
+        await self.connected()
 
     async def _collect(self, pubsub: PubSub) -> None:
         while True:
@@ -79,11 +89,13 @@ class CallflowHarness:
                         continue
                     channel = message["channel"].decode()
                     body = json.loads(message["data"])
-                    self.deltas.append((channel.removeprefix(f"{self.prefix}events:"), body["op"], body["data"]))
+                    self.deltas.append(
+                        (channel.removeprefix(f"{self.prefix}events:"), body["op"], body["data"])
+                    )
             except (RedisError, OSError):
                 # Redis restarted under the test: subscribe again once it is back.
                 with contextlib.suppress(RedisError, OSError):
-                    await pubsub.aclose()
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
                 self._pubsub = None
                 await asyncio.sleep(0.1)
 
@@ -129,8 +141,8 @@ class CallflowHarness:
         await client.action({"Action": "Ping"}, timeout_s=SETTLE_TIMEOUT_S)
 
     async def records(self) -> list[HandoffRecord]:
-        entries = await self.redis.xrange(stream_key(self.prefix))
-        return [decode(fields) for _id, fields in entries]
+        entries = await self.redis.xrange(stream_key(self.prefix)) or []
+        return [decode(fields) for _id, fields in entries if fields is not None]
 
     async def calls(self) -> list[CallRecord]:
         return [r for r in await self.records() if isinstance(r, CallRecord)]

@@ -17,7 +17,9 @@ from tests.conftest import shared_dir
 from tests.contract.callflow_harness import CallflowHarness
 
 CAPTURES = shared_dir() / "asterisk-captures"
-SCENARIOS = sorted(p.name for p in CAPTURES.iterdir() if (p / "ami.jsonl").is_file()) if CAPTURES.is_dir() else []
+SCENARIOS = (
+    sorted(p.name for p in CAPTURES.iterdir() if (p / "ami.jsonl").is_file()) if CAPTURES.is_dir() else []
+)
 
 # Per scenario: the call records (outcome, seat, queue) the ticket writer must receive.
 EXPECTED_RECORDS: dict[str, list[tuple[str, str | None, str | None]]] = {
@@ -40,14 +42,18 @@ def test_every_capture_has_expectations() -> None:
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
-async def test_replay_matches_queue_log(scenario: str, captures: Path, settings: Settings, redis: Redis) -> None:
+async def test_replay_matches_queue_log(
+    scenario: str, captures: Path, settings: Settings, redis: Redis
+) -> None:
     async with CallflowHarness(captures / scenario, settings, redis) as h:
         await h.run_to_end()
         stats = h.service.dispatcher.stats
         assert stats.handler_errors == 0
         assert h.service.resyncs == 1
         day = h.service.state.day()
-        queue_log = from_queue_log((captures / scenario / "queue_log").read_text(encoding="utf-8").splitlines())
+        queue_log = from_queue_log(
+            (captures / scenario / "queue_log").read_text(encoding="utf-8").splitlines()
+        )
         problems = reconcile(
             await store.queue_stats(redis, settings.redis_prefix, day),
             queue_log,
@@ -111,16 +117,25 @@ async def test_ring_no_answer_pauses_the_seat(captures: Path, settings: Settings
         (qstats,) = await store.queue_stats(redis, settings.redis_prefix, day)
     # 004 §11: paused at once, with the configured reason, in every queue (no Queue field).
     assert pauses == [
-        {"Action": "QueuePause", "Interface": "PJSIP/1001", "Paused": "true", "Reason": "未在三声内应答",
-         "ActionID": pauses[0]["ActionID"]}
+        {
+            "Action": "QueuePause",
+            "Interface": "PJSIP/1001",
+            "Paused": "true",
+            "Reason": "未在三声内应答",
+            "ActionID": pauses[0]["ActionID"],
+        }
     ]
-    assert [(m.seat, m.ring_ms, m.paused, m.linkedid) for m in misses] == [("1001", 15000, True, "1795326440.2")]
+    assert [(m.seat, m.ring_ms, m.paused, m.linkedid) for m in misses] == [
+        ("1001", 15000, True, "1795326440.2")
+    ]
     assert [(m.seat, m.ring_ms) for m in record.rings_missed] == [("1001", 15000)]
     alerts = [a for a in h.ops("wallboard", "alert") if a["kind"] == "three_ring_miss"]
     assert [(a["seat"], a["paused"], a["misses"]) for a in alerts] == [("1001", True, 1)]
     assert seat_stats["1001"].three_ring_rate == 0.0 and seat_stats["1002"].three_ring_rate == 1.0
     assert qstats.three_ring_rate == 0.5
-    not_ready = [d for t, op, d in h.deltas if t == "wallboard" and op == "seat" and d["state"] == "not_ready"]
+    not_ready = [
+        d for t, op, d in h.deltas if t == "wallboard" and op == "seat" and d["state"] == "not_ready"
+    ]
     assert not_ready and not_ready[0]["ext"] == "1001" and not_ready[0]["reason"] == "未在三声内应答"
 
 
@@ -131,16 +146,24 @@ async def test_threeway_record_joins_the_unit_leg(captures: Path, settings: Sett
     # The Redirect out of the queue bridge ended the queue call (AgentComplete, talk 8 s), but the
     # record is one call: the unit's own-linkedid leg is joined through the conference.
     assert record.outcome == "answered" and record.talk_s == 8.0
-    assert [(t.kind, t.target, t.outcome, t.seat) for t in record.transfers] == [("threeway", "2001", "answered", "1001")]
+    assert [(t.kind, t.target, t.outcome, t.seat) for t in record.transfers] == [
+        ("threeway", "2001", "answered", "1001")
+    ]
     assert record.hangup_cause == "Normal Clearing"
 
 
-async def test_emergency_from_ivr_alerts_supervisors(captures: Path, settings: Settings, redis: Redis) -> None:
+async def test_emergency_from_ivr_alerts_supervisors(
+    captures: Path, settings: Settings, redis: Redis
+) -> None:
     async with CallflowHarness(captures / "emergency_from_ivr", settings, redis) as h:
         await h.run_to_end()
         (record,) = await h.calls()
     assert record.ivr is not None
-    assert (record.ivr.action, record.ivr.target, record.ivr.category) == ("emergency", "119", "emergency_fire")
+    assert (record.ivr.action, record.ivr.target, record.ivr.category) == (
+        "emergency",
+        "119",
+        "emergency_fire",
+    )
     alerts = [a for a in h.ops("wallboard", "alert") if a["kind"] == "emergency"]
     assert [(a["target"], a["source"], a["linkedid"]) for a in alerts] == [("119", "ivr", record.linkedid)]
 
@@ -175,9 +198,16 @@ async def test_busy_minute(captures: Path, settings: Settings, redis: Redis) -> 
             assert r.seat is None and r.wait_s is not None and r.wait_s > 0
 
 
-async def test_resync_queries_keeps_the_talking_call(captures: Path, settings: Settings, redis: Redis) -> None:
+async def test_resync_queries_keeps_the_talking_call(
+    captures: Path, settings: Settings, redis: Redis
+) -> None:
     async with CallflowHarness(captures / "resync_queries", settings, redis) as h:
         await h.run_to_end()
         snap = await store.snapshot(redis, settings.redis_prefix)
     (call,) = snap.calls
-    assert (call.linkedid, call.state, call.seat, call.caller) == ("1795326627.19", "talking", "1001", "13800000010")
+    assert (call.linkedid, call.state, call.seat, call.caller) == (
+        "1795326627.19",
+        "talking",
+        "1001",
+        "13800000010",
+    )

@@ -626,9 +626,11 @@ class AmiReplayServer:
         event, occurrence = self._hold
         if self.capture.events[index].fields.get("Event") != event:
             return False
-        return self.streamed.count(event) + sum(
-            1 for e in self.capture.events[self._cursor : index] if e.fields.get("Event") == event
-        ) == occurrence - 1
+        return (
+            self.streamed.count(event)
+            + sum(1 for e in self.capture.events[self._cursor : index] if e.fields.get("Event") == event)
+            == occurrence - 1
+        )
 
     def _held_here(self) -> bool:
         if self._hold is not None and self._is_hold_point(self._cursor):

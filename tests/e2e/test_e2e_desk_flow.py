@@ -58,11 +58,16 @@ class Stack:
 
 
 @pytest.fixture
-async def web(settings: Settings, redis: Redis, captures: Path) -> AsyncIterator[Stack]:
+def capture_name() -> str:
+    return "answered_call"
+
+
+@pytest.fixture
+async def web(settings: Settings, redis: Redis, captures: Path, capture_name: str) -> AsyncIterator[Stack]:
     await asyncio.to_thread(upgrade, settings.database_url)
     await asyncio.to_thread(seed_demo, settings)
     db = Database(settings.database_url)
-    async with CallflowHarness(captures / "answered_call", settings, redis) as harness:
+    async with CallflowHarness(captures / capture_name, settings, redis) as harness:
         # The citizen's call waits until the seat's desk is up.
         harness.server.hold_before("Newchannel")
         # The worker role: finished calls become call records in the database (the wallboard charts).
@@ -234,3 +239,39 @@ async def test_public_page_searches_the_knowledge_base(web: Stack, browser: Brow
     await shot(page, "07-public-kb")
     await page.goto(f"{base}/")
     await expect(page.locator("nav.tiles a")).to_have_count(4)
+
+
+async def test_seat_answers_from_the_knowledge_base_and_refuses_out_of_remit(
+    web: Stack, browser: Browser
+) -> None:
+    _ctx, desk = await open_page(browser, f"{web.base}/desk", "seat1002")
+    # 000 §17 / DOMAIN.md §4.1: a consultation answered on the spot from the knowledge base.
+    await desk.fill("#kb-q", "停水")
+    await desk.click("#kb-form button")
+    await expect(desk.locator("#kb-results li").first).to_contain_text("停水", timeout=WAIT_MS)
+    await desk.locator("#kb-results .use-answer").first.click()
+    await expect(desk.locator("#f-answer")).not_to_have_value("")
+    await expect(desk.locator("#f-type")).to_have_value("咨询")
+    await desk.click("#btn-close-intake")
+    await expect(desk.locator("#ticket-result")).to_contain_text("已办结", timeout=WAIT_MS)
+    await shot(desk, "08-desk-closed-at-intake")
+    # DOMAIN.md §3: a matter in litigation is refused with its reason code, and still recorded.
+    await desk.click("#btn-new")
+    await desk.fill("#f-content", "我和邻居的官司法院已经立案了，想让热线帮忙催一下。")
+    await desk.select_option("#f-refuse-reason", "litigation")
+    await desk.click("#btn-refuse")
+    await expect(desk.locator("#ticket-result")).to_contain_text("不予受理", timeout=WAIT_MS)
+
+
+@pytest.mark.parametrize("capture_name", ["ring_no_answer"])
+async def test_wallboard_raises_the_three_ring_alert(web: Stack, browser: Browser) -> None:
+    server = web.harness.server
+    await asyncio.wait_for(server.held.wait(), 20)
+    _ctx, wall = await open_page(browser, f"{web.base}/wallboard", "supervisor")
+    await expect(wall.locator("#live-status")).to_have_text("实时连接正常", timeout=WAIT_MS)
+    server.resume()  # 004 §11: seat 1001 lets it ring 15 s, the call goes to 1002
+    alert = wall.locator("#alerts li.three_ring_miss")
+    await expect(alert.first).to_contain_text("坐席 1001 三声未接", timeout=WAIT_MS)
+    row = wall.locator('#seats tr[data-seat="1001"]')
+    await expect(row.locator("td").nth(6)).to_have_text("1", timeout=WAIT_MS)
+    await shot(wall, "09-wallboard-three-ring-alert")

@@ -33,7 +33,9 @@ WAIT_S = 20.0
 
 
 def sent(server: AmiReplayServer, action: str) -> list[dict[str, str]]:
-    return [{k: v for k, v in a.items() if k != "ActionID"} for a in server.actions if a.get("Action") == action]
+    return [
+        {k: v for k, v in a.items() if k != "ActionID"} for a in server.actions if a.get("Action") == action
+    ]
 
 
 async def test_commands_during_a_live_call(captures: Path, settings: Settings, redis: Redis) -> None:
@@ -47,53 +49,92 @@ async def test_commands_during_a_live_call(captures: Path, settings: Settings, r
         reply = await client.send(SeatLogin(seat="1002", queues=["q-general"]))
         assert reply.ok and reply.message == "已签入"
         assert sent(h.server, "QueueAdd") == [
-            {"Action": "QueueAdd", "Queue": "q-general", "Interface": "PJSIP/1002", "MemberName": "坐席1002",
-             "StateInterface": "PJSIP/1002", "Paused": "false", "Penalty": "0"}
+            {
+                "Action": "QueueAdd",
+                "Queue": "q-general",
+                "Interface": "PJSIP/1002",
+                "MemberName": "坐席1002",
+                "StateInterface": "PJSIP/1002",
+                "Paused": "false",
+                "Penalty": "0",
+            }
         ]
         assert (await client.send(SeatLogin(seat="1002", queues=["q-nowhere"]))).code == "invalid"
 
         reply = await client.send(SetNotReady(seat="1001", reason="小休"))
         assert reply.ok
         assert sent(h.server, "QueuePause")[-1] == {
-            "Action": "QueuePause", "Interface": "PJSIP/1001", "Paused": "true", "Reason": "小休"
+            "Action": "QueuePause",
+            "Interface": "PJSIP/1001",
+            "Paused": "true",
+            "Reason": "小休",
         }
         assert (await client.send(SetNotReady(seat="1009", reason="小休"))).code == "conflict"
 
         reply = await client.send(AttachTicket(linkedid=LINKEDID, ticket_no="GD20261122-0001"))
         assert reply.ok
+        await h.settle()
         call = await store.call_state(redis, prefix, LINKEDID)
         assert call is not None and call.ticket_no == "GD20261122-0001"
         assert (await client.send(AttachTicket(linkedid="nope", ticket_no="X"))).code == "not_found"
 
-        reply = await client.send(ThreeWay(seat="1001", linkedid=LINKEDID, number="2001", unit_code="U-WATER"))
+        reply = await client.send(
+            ThreeWay(seat="1001", linkedid=LINKEDID, number="2001", unit_code="U-WATER")
+        )
         assert reply.ok, reply
         conf = f"hl-{LINKEDID}"
         assert sent(h.server, "Setvar") == [
-            {"Action": "Setvar", "Channel": "PJSIP/world-00000000", "Variable": "HOTLINE_TICKET",
-             "Value": "GD20261122-0001"},
-            {"Action": "Setvar", "Channel": "PJSIP/world-00000000", "Variable": "HOTLINE_CONF", "Value": conf},
+            {
+                "Action": "Setvar",
+                "Channel": "PJSIP/world-00000000",
+                "Variable": "HOTLINE_TICKET",
+                "Value": "GD20261122-0001",
+            },
+            {
+                "Action": "Setvar",
+                "Channel": "PJSIP/world-00000000",
+                "Variable": "HOTLINE_CONF",
+                "Value": conf,
+            },
             {"Action": "Setvar", "Channel": "PJSIP/1001-00000001", "Variable": "HOTLINE_CONF", "Value": conf},
         ]
         assert sent(h.server, "Redirect") == [
-            {"Action": "Redirect", "Channel": "PJSIP/world-00000000", "Context": "hotline-threeway", "Exten": "s",
-             "Priority": "1", "ExtraChannel": "PJSIP/1001-00000001", "ExtraContext": "hotline-threeway",
-             "ExtraExten": "s", "ExtraPriority": "1"}
+            {
+                "Action": "Redirect",
+                "Channel": "PJSIP/world-00000000",
+                "Context": "hotline-threeway",
+                "Exten": "s",
+                "Priority": "1",
+                "ExtraChannel": "PJSIP/1001-00000001",
+                "ExtraContext": "hotline-threeway",
+                "ExtraExten": "s",
+                "ExtraPriority": "1",
+            }
         ]
         (originate,) = sent(h.server, "Originate")
         assert (originate["Channel"], originate["Context"], originate["Exten"], originate["Variable"]) == (
-            "PJSIP/2001@world", "hotline-threeway", "s", f"HOTLINE_CONF={conf}"
+            "PJSIP/2001@world",
+            "hotline-threeway",
+            "s",
+            f"HOTLINE_CONF={conf}",
         )
+        await h.settle()
         call = await store.call_state(redis, prefix, LINKEDID)
         assert call is not None and [(t.kind, t.target, t.outcome, t.unit_code) for t in call.transfers] == [
             ("threeway", "2001", "pending", "U-WATER")
         ]
 
         reply = await client.send(
-            EmergencyTransfer(seat="1001", linkedid=LINKEDID, target="119", mode="blind", reason="市民报告起火")
+            EmergencyTransfer(
+                seat="1001", linkedid=LINKEDID, target="119", mode="blind", reason="市民报告起火"
+            )
         )
         assert reply.ok
         assert sent(h.server, "Redirect")[-1] == {
-            "Action": "Redirect", "Channel": "PJSIP/world-00000000", "Context": "hotline-emergency", "Exten": "119",
+            "Action": "Redirect",
+            "Channel": "PJSIP/world-00000000",
+            "Context": "hotline-emergency",
+            "Exten": "119",
             "Priority": "1",
         }
 
@@ -101,14 +142,19 @@ async def test_commands_during_a_live_call(captures: Path, settings: Settings, r
         assert reply.ok
         spy = sent(h.server, "Originate")[-1]
         assert (spy["Channel"], spy["Context"], spy["Exten"], spy["Variable"]) == (
-            "PJSIP/1003", "hotline-spy", "whisper", "HOTLINE_SPY_TARGET=PJSIP/1001"
+            "PJSIP/1003",
+            "hotline-spy",
+            "whisper",
+            "HOTLINE_SPY_TARGET=PJSIP/1001",
         )
         assert (await client.send(Spy(supervisor="1003", seat="1002", mode="listen"))).code == "conflict"
 
         assert (await client.send(SurveyCallback(ticket_no="GD20261122-0001", phone="13800000001"))).ok
         survey = sent(h.server, "Originate")[-1]
         assert (survey["Channel"], survey["Context"], survey["Variable"]) == (
-            "PJSIP/13800000001@world", "hotline-survey", "HOTLINE_TICKET=GD20261122-0001"
+            "PJSIP/13800000001@world",
+            "hotline-survey",
+            "HOTLINE_TICKET=GD20261122-0001",
         )
         assert (await client.send(MissedCallback(seat="1002", phone="13900000000"))).ok
         callback = sent(h.server, "Originate")[-1]
@@ -123,16 +169,25 @@ async def test_commands_during_a_live_call(captures: Path, settings: Settings, r
         (record,) = await h.calls()
         (referral,) = await h.referrals()
     assert record.ticket_no == "GD20261122-0001"
-    assert [(t.kind, t.target) for t in record.transfers] == [("threeway", "2001"), ("emergency_blind", "119")]
+    assert [(t.kind, t.target) for t in record.transfers] == [
+        ("threeway", "2001"),
+        ("emergency_blind", "119"),
+    ]
     assert (referral.linkedid, referral.target, referral.source, referral.seat, referral.reason) == (
-        LINKEDID, "119", "seat", "1001", "市民报告起火"
+        LINKEDID,
+        "119",
+        "seat",
+        "1001",
+        "市民报告起火",
     )
     alerts = [a for a in h.ops("wallboard", "alert") if a["kind"] == "emergency"]
     assert [(a["target"], a["source"]) for a in alerts] == [("119", "seat")]
 
 
 async def test_no_ami_role_gives_a_clear_timeout(redis: Redis, redis_prefix: str) -> None:
-    reply = await CommandClient(redis, redis_prefix).send(SetNotReady(seat="1001", reason="小休"), timeout_s=0.3)
+    reply = await CommandClient(redis, redis_prefix).send(
+        SetNotReady(seat="1001", reason="小休"), timeout_s=0.3
+    )
     assert not reply.ok and reply.code == "timeout" and reply.message == "呼叫控制服务未响应，请稍后重试"
     # Withdrawn: a late AMI role will not pause the seat behind its back.
     assert await redis.llen(Keys(redis_prefix).commands) == 0
@@ -164,15 +219,44 @@ async def test_one_ami_consumer_per_asterisk_node(captures: Path, settings: Sett
 
 async def test_bad_login_is_retried_not_fatal(captures: Path, settings: Settings, redis: Redis) -> None:
     async with AmiReplayServer(captures / "answered_call", secret="right") as server:
-        s = settings.model_copy(update={"ami_port": server.port, "ami_secret": "wrong", "ami_reconnect_max_s": 0.2})
-        svc = CallflowService(s, redis, HandoffProducer(redis, s.redis_prefix, s.data_dir / "spool.jsonl"), "n")
+        s = settings.model_copy(
+            update={"ami_port": server.port, "ami_secret": "wrong", "ami_reconnect_max_s": 0.2}
+        )
+        svc = CallflowService(
+            s, redis, HandoffProducer(redis, s.redis_prefix, s.data_dir / "spool.jsonl"), "n"
+        )
         task = asyncio.create_task(svc.run())
 
         async def retried() -> None:
-            while server.connections < 3:
+            while True:
                 await asyncio.sleep(0.05)
+                if server.connections >= 3:
+                    return
 
         await asyncio.wait_for(retried(), WAIT_S)
         assert not svc.connected.is_set() and not task.done()
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_threeway_command_outcome_from_originate_response(
+    captures: Path, settings: Settings, redis: Redis
+) -> None:
+    # threeway_with_unit recorded exactly this: Redirect citizen + seat, Originate the duty line 2001.
+    async with CallflowHarness(captures / "threeway_with_unit", settings, redis) as h:
+        h.server.hold_before("BridgeLeave")
+        await asyncio.wait_for(h.server.held.wait(), WAIT_S)
+        await h.settle()
+        reply = await CommandClient(redis, settings.redis_prefix).send(
+            ThreeWay(seat="1001", linkedid="1795326527.8", number="2001", unit_code="U-WATER")
+        )
+        assert reply.ok, reply
+        h.server.resume()
+        await h.run_to_end()
+        (record,) = await h.calls()
+    # The recorded OriginateResponse (Reason 4) came back with our ActionID: answered, and the unit
+    # leg entering the bridge did not add a second transfer.
+    assert [(t.kind, t.target, t.outcome, t.unit_code, t.seat) for t in record.transfers] == [
+        ("threeway", "2001", "answered", "U-WATER", "1001")
+    ]
+    assert record.outcome == "answered" and record.talk_s == 8.0

@@ -37,7 +37,12 @@ async def test_disconnect_mid_call_and_calls_ended_while_away(
         (record,) = await h.calls()
         snap = await store.snapshot(redis, settings.redis_prefix)
     # The resync found the channels gone: the call is finished from what was known, not lost.
-    assert (record.outcome, record.seat, record.queue, record.wait_s) == ("answered", "1001", "q-general", 2.0)
+    assert (record.outcome, record.seat, record.queue, record.wait_s) == (
+        "answered",
+        "1001",
+        "q-general",
+        2.0,
+    )
     assert record.hangup_cause == LOST_CAUSE
     assert record.ivr is not None and record.ivr.category == "complaint"
     assert snap.calls == [] and [s.state for s in snap.seats] == ["logged_out"]
@@ -100,7 +105,11 @@ async def test_split_reads_garbage_and_truncated_input(
         stats = h.service.dispatcher.stats
     assert stats.handler_errors == 0
     assert (record.outcome, record.seat, record.caller_name, record.wait_s, record.talk_s) == (
-        "answered", "1001", "市民", 2.0, 14.0
+        "answered",
+        "1001",
+        "市民",
+        2.0,
+        14.0,
     )
     assert record.ivr is not None and record.ivr.queue == "q-general"
 
@@ -117,8 +126,19 @@ class PrivateRedis:
 
     async def start(self) -> None:
         self.proc = await asyncio.create_subprocess_exec(
-            "redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-            "--dir", str(self.workdir), stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+            "redis-server",
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(self.workdir),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
         )
         client = Redis(port=self.port)
         try:
@@ -163,10 +183,11 @@ async def test_redis_restart_loses_nothing(
             await asyncio.wait_for(h.server.held.wait(), WAIT_S)
 
             async def spooled() -> None:
-                while (
-                    h.service.published < 1 or not h.producer.spool_path.exists() or h.service.writer.failures < 1
-                ):
+                while True:
                     await asyncio.sleep(0.05)
+                    svc = h.service
+                    if svc.published >= 1 and h.producer.spool_path.exists() and svc.writer.failures >= 1:
+                        return
 
             await asyncio.wait_for(spooled(), WAIT_S)
             await private_redis.start()
@@ -188,3 +209,22 @@ async def test_redis_restart_loses_nothing(
             async for key in client.scan_iter(match=f"{prefix}*"):
                 await client.delete(key)
         await client.aclose()
+
+
+async def test_ami_role_restart_takes_over_calls_in_progress(
+    captures: Path, settings: Settings, redis: Redis
+) -> None:
+    async with CallflowHarness(captures / "answered_call", settings, redis) as h:
+        h.server.hold_before("AgentComplete")
+        await asyncio.wait_for(h.server.held.wait(), WAIT_S)
+        await h.settle()
+        # The AMI role dies mid-call (its lease is released) and a new process takes over.
+        await h.restart_service()
+        h.server.resume()
+        await h.run_to_end()
+        (record,) = await h.calls()
+        assert h.server.logins == 2
+    # The IVR result and the queue join were seen only by the first process; the record has them.
+    assert record.ivr is not None and (record.ivr.queue, record.ivr.category) == ("q-general", "complaint")
+    assert (record.outcome, record.seat, record.wait_s, record.talk_s) == ("answered", "1001", 2.0, 14.0)
+    assert record.recording_path == "/var/spool/asterisk/monitor/1795326409.0.wav"

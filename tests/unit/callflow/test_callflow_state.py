@@ -42,7 +42,9 @@ def feed(state: LiveState, blocks: list[bytes]) -> None:
 
 
 def records(state: LiveState) -> list[CallRecord]:
-    return [e.record for e in state.effects if isinstance(e, PublishRecord) and isinstance(e.record, CallRecord)]
+    return [
+        e.record for e in state.effects if isinstance(e, PublishRecord) and isinstance(e.record, CallRecord)
+    ]
 
 
 @pytest.mark.parametrize(("misses_before_pause", "pauses"), [(1, 3), (2, 2), (3, 1), (4, 0)])
@@ -73,7 +75,10 @@ def test_reconcile_reports_disagreement(captures: Path, settings: Settings) -> N
     feed(state, [b for b in blocks if not b.startswith(b"Event: AgentComplete")])
     lines = (captures / "answered_call" / "queue_log").read_text(encoding="utf-8").splitlines()
     problems = reconcile(state.queue_stats.values(), from_queue_log(lines))
-    assert problems == ["q-general.talk_total_s: AMI 0 != queue_log 14", "q-general.talk_count: AMI 0 != queue_log 1"]
+    assert problems == [
+        "q-general.talk_total_s: AMI 0 != queue_log 14",
+        "q-general.talk_count: AMI 0 != queue_log 1",
+    ]
 
 
 def _with(block: bytes, **fields: str) -> bytes:
@@ -90,7 +95,9 @@ def test_wrapup_then_ready_and_queue_wait_alert(captures: Path, settings: Settin
     blocks = recv_events(captures / "answered_call")
     # The same call with a 10 s wrap-up configured on the member.
     blocks = [
-        _with(b, Wrapuptime="10") if b.startswith((b"Event: QueueMemberAdded", b"Event: QueueMemberStatus")) else b
+        _with(b, Wrapuptime="10")
+        if b.startswith((b"Event: QueueMemberAdded", b"Event: QueueMemberStatus"))
+        else b
         for b in blocks
     ]
     join = next(i for i, b in enumerate(blocks) if b.startswith(b"Event: QueueCallerJoin"))
@@ -105,11 +112,14 @@ def test_wrapup_then_ready_and_queue_wait_alert(captures: Path, settings: Settin
     assert seat.state == "wrapup" and seat.wrapup_until == clock.now + timedelta(seconds=10)
     clock.now += timedelta(seconds=10)
     state.tick()
-    assert seat.state == "ready"
+    assert state.seats["1001"].state == "ready"
 
 
 def test_resync_rebuilds_from_recorded_snapshots(captures: Path, settings: Settings) -> None:
-    lines = [json.loads(x) for x in (captures / "resync_queries" / "ami.jsonl").read_text(encoding="utf-8").splitlines()]
+    lines = [
+        json.loads(x)
+        for x in (captures / "resync_queries" / "ami.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     by_action: dict[str, list[Message]] = {}
     ids: dict[str | None, str] = {}
     for x in lines:
@@ -148,3 +158,34 @@ def test_event_filters_ask_only_for_handled_events(settings: Settings) -> None:
     assert "Event: AgentRingNoAnswer" in patterns and "Event: Hangup" in patterns
     assert not any(p == "Event: VarSet" for p in patterns)
     assert patterns[-1] == "Variable: (HOTLINE_|MIXMONITOR_FILENAME|AGISTATUS)"
+
+
+@pytest.mark.parametrize(
+    ("response", "reason", "outcome"),
+    [
+        ("Success", "4", "answered"),
+        ("Failure", "5", "busy"),
+        ("Failure", "3", "no_answer"),
+        ("Failure", "0", "failed"),
+    ],
+)
+def test_unit_leg_outcome_from_originate_response(
+    captures: Path, settings: Settings, response: str, reason: str, outcome: str
+) -> None:
+    from callflow import transfers
+
+    state = LiveState(settings, Clock())
+    blocks = recv_events(captures / "answered_call")
+    connect = next(i for i, b in enumerate(blocks) if b.startswith(b"Event: AgentConnect"))
+    feed(state, blocks[: connect + 1])
+    call = state.calls["1795326409.0"]
+    index = transfers.add_transfer(state, call, "threeway", "2001", "1001", "U-WATER")
+    state.originates["act-7"] = (call.linkedid, index)
+    feed(
+        state,
+        [
+            f"Event: OriginateResponse\r\nActionID: act-7\r\nResponse: {response}\r\n"
+            f"Channel: PJSIP/2001@world\r\nReason: {reason}\r\nUniqueid: 1795326999.9".encode()
+        ],
+    )
+    assert call.transfers[index].outcome == outcome and state.originates == {}

@@ -59,6 +59,12 @@ function renderSeat() {
   badge.className = `state state-${name}`;
   badge.textContent = STATE_LABELS[name] + (seat && seat.reason ? `（${seat.reason}）` : "");
   $("#seat-state-since").textContent = seat && seat.since ? `已持续 ${fmtDuration(since(seat.since))}` : "";
+  const queues = seat ? seat.queues.map((q) => (seat.paused_queues.includes(q) ? `${title(q)}(暂停)` : title(q))) : [];
+  $("#seat-queues").textContent = queues.length ? `服务队列：${queues.join("、")}` : "";
+}
+
+function title(queue) {
+  return (state.meta && state.meta.queues[queue]) || queue;
 }
 
 setInterval(renderSeat, 1000);

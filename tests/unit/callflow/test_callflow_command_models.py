@@ -44,7 +44,10 @@ def test_hangup_channel_name_cannot_inject_headers() -> None:
 
 def test_reply_helpers() -> None:
     assert CommandReply.success("已签入", queues=["q"]).model_dump() == {
-        "ok": True, "code": "ok", "message": "已签入", "data": {"queues": ["q"]}
+        "ok": True,
+        "code": "ok",
+        "message": "已签入",
+        "data": {"queues": ["q"]},
     }
     fail = CommandReply.fail("timeout", "呼叫控制服务未响应")
     assert not fail.ok and fail.code == "timeout"
