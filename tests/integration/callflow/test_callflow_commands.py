@@ -260,3 +260,44 @@ async def test_threeway_command_outcome_from_originate_response(
         ("threeway", "2001", "answered", "U-WATER", "1001")
     ]
     assert record.outcome == "answered" and record.talk_s == 8.0
+
+
+async def test_wrapup_ends_by_itself_and_logout(captures: Path, settings: Settings, redis: Redis) -> None:
+    from callflow.commands import SeatLogout, Wrapup
+
+    async with CallflowHarness(captures / "answered_call", settings, redis) as h:
+        h.server.hold_before("QueueMemberRemoved")
+        await asyncio.wait_for(h.server.held.wait(), WAIT_S)
+        await h.settle()
+        client = CommandClient(redis, settings.redis_prefix)
+        reply = await client.send(Wrapup(seat="1001", seconds=1))
+        assert reply.ok and reply.data == {"seconds": 1}
+        # Asterisk confirms the pause (the replay does not know our action, so we play its event).
+        await h.server.inject(
+            "Event: QueueMemberPause\r\nQueue: q-general\r\nMemberName: 坐席1001\r\nInterface: PJSIP/1001\r\n"
+            "StateInterface: PJSIP/1001\r\nMembership: dynamic\r\nPaused: 1\r\nPausedReason: 话后整理\r\n"
+            "Wrapuptime: 0\r\n\r\n".encode()
+        )
+        await h.drain()
+        await h.settle()
+        seat = await store.seat_state(redis, settings.redis_prefix, "1001")
+        assert seat is not None and (seat.state, seat.reason) == ("not_ready", "话后整理")
+
+        async def unpaused() -> None:
+            while True:
+                await asyncio.sleep(0.05)
+                if any(a.get("Paused") == "false" for a in sent(h.server, "QueuePause")):
+                    return
+
+        await asyncio.wait_for(unpaused(), WAIT_S)
+        assert sent(h.server, "QueuePause") == [
+            {"Action": "QueuePause", "Interface": "PJSIP/1001", "Paused": "true", "Reason": "话后整理"},
+            {"Action": "QueuePause", "Interface": "PJSIP/1001", "Paused": "false"},
+        ]
+        reply = await client.send(SeatLogout(seat="1001"))
+        assert reply.ok and reply.data == {"queues": ["q-general"]}
+        assert sent(h.server, "QueueRemove")[-1] == {
+            "Action": "QueueRemove",
+            "Queue": "q-general",
+            "Interface": "PJSIP/1001",
+        }

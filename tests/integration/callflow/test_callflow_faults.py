@@ -228,3 +228,17 @@ async def test_ami_role_restart_takes_over_calls_in_progress(
     assert record.ivr is not None and (record.ivr.queue, record.ivr.category) == ("q-general", "complaint")
     assert (record.outcome, record.seat, record.wait_s, record.talk_s) == ("answered", "1001", 2.0, 14.0)
     assert record.recording_path == "/var/spool/asterisk/monitor/1795326409.0.wav"
+
+
+async def test_filters_refused_means_unfiltered_not_broken(
+    captures: Path, settings: Settings, redis: Redis
+) -> None:
+    # A manager user without the `system` class cannot add filters: everything comes, still right.
+    async with CallflowHarness(
+        captures / "answered_call", settings, redis, fail_actions={"Filter": "Permission denied"}
+    ) as h:
+        await h.run_to_end()
+        (record,) = await h.calls()
+        assert h.service.filters_refused
+        assert h.service.dispatcher.stats.skipped > 100  # RTCP, Newexten, other VarSets... (1 when filtered)
+    assert (record.outcome, record.seat, record.talk_s) == ("answered", "1001", 14.0)
