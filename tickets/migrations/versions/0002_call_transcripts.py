@@ -21,7 +21,9 @@ def upgrade() -> None:
     with op.batch_alter_table("call_links", schema=None) as batch_op:
         batch_op.add_column(sa.Column("transcript", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("transcript_status", AutoString(length=20), nullable=True))
-        batch_op.create_index(batch_op.f("ix_call_links_transcript_status"), ["transcript_status"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_call_links_transcript_status"), ["transcript_status"], unique=False
+        )
 
 
 def downgrade() -> None:
