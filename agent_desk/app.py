@@ -27,6 +27,7 @@ from agent_desk.api.routes import (
     supervision,
     tickets,
     units,
+    users,
     watchlist,
 )
 from agent_desk.web import api as web_api
@@ -47,6 +48,7 @@ ROUTERS: list[APIRouter] = [
     callers.router,
     watchlist.router,
     units.router,
+    users.router,
     audit.router,
     calendar.router,
     public.router,
@@ -75,6 +77,7 @@ TAGS = [
     {"name": "watchlist", "description": "重点关注号码"},
     {"name": "units", "description": "单位与分类目录"},
     {"name": "audit", "description": "个人信息访问审计"},
+    {"name": "users", "description": "账号管理:停用、恢复、重置密码(留痕)"},
     {"name": "calendar", "description": "工作日调整表(法定节假日与调休之外的本地安排)"},
     {"name": "recordings", "description": "通话录音回放(访问留痕)"},
     {"name": "public", "description": "公众自助查询与受理公开(无需登录)"},

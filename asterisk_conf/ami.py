@@ -38,6 +38,8 @@ ACTION_CLASSES: Mapping[str, frozenset[str]] = {
     "CoreStatus": frozenset({"system", "reporting"}),
     "Status": frozenset({"system", "call", "reporting"}),
     "Redirect": frozenset({"call"}),
+    # main/features.c; `manager show command Bridge` on 22.10.1: Privilege call,all.
+    "Bridge": frozenset({"call"}),
     "Originate": frozenset({"originate"}),
     "Hangup": frozenset({"system", "call"}),
     "Setvar": frozenset({"call"}),
@@ -54,7 +56,7 @@ ACTION_CLASSES: Mapping[str, frozenset[str]] = {
 # What call control (callflow/) sends: the brief of issue 5 and callflow/ami/actions.py.
 BACKEND_ACTIONS: tuple[str, ...] = (
     "Login", "Events", "Filter", "Ping", "QueueStatus", "QueueSummary", "CoreShowChannels", "Status",
-    "QueueAdd", "QueueRemove", "QueuePause", "Redirect", "Originate", "Hangup", "Setvar", "Getvar",
+    "QueueAdd", "QueueRemove", "QueuePause", "Redirect", "Bridge", "Originate", "Hangup", "Setvar", "Getvar",
     "MixMonitor", "StopMixMonitor", "ConfbridgeList", "ConfbridgeKick",
 )
 

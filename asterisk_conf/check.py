@@ -33,6 +33,7 @@ APPLICATIONS: Mapping[str, str] = {
     "ConfBridge": "app_confbridge",
     "Dial": "app_dial",
     "MixMonitor": "app_mixmonitor",
+    "MusicOnHold": "res_musiconhold",  # the held citizen (hold / resume)
     "Queue": "app_queue",
 }
 FUNCTIONS: Mapping[str, str] = {

@@ -56,7 +56,7 @@ _CORE: tuple[Module, ...] = (
     Module("func_strings", "FILTER(), STRFTIME()"),
     Module("func_dialplan", "DIALPLAN_EXISTS()"),
     Module("func_callerid", "CALLERID()"),
-    Module("res_musiconhold", "music while waiting in a queue"),
+    Module("res_musiconhold", "music while waiting in a queue or on hold"),
     Module("cdr_manager", "Cdr events on AMI for reconciling call records"),
     # Media formats and codecs.
     Module("format_wav", "recordings, prompts, utterances and music on hold are WAV"),

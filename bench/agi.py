@@ -1,7 +1,7 @@
 """FastAGI server benchmark: three-command sessions per CPU-second and server overhead.
 
     python -m bench agi [--sessions 20000] [--concurrency 500] [--media-ms 0]
-                        [--servers ours,ours-uvloop,panoramisk,pyst2]
+                        [--servers ours,ours-uvloop,panoramisk,pyst2,bare,bare-uvloop]
 
 Each server runs alone in a child process; this process plays Asterisk with `--concurrency`
 connections in flight over loopback TCP, each session being the captured shape (environment
@@ -12,6 +12,9 @@ block, GET VARIABLE, STREAM FILE, SET VARIABLE). Figures:
   environment block or the last reply) to the command's arrival, summed over the session.
   It is measured by the client, so it is an upper bound that includes loopback and the
   client's own scheduling at that concurrency.
+`bare` / `bare-uvloop` are the floor: a bare `asyncio.Protocol` doing the same exchange (skip the
+environment block, write the three commands, close) with no parsing, task, deadline or session
+logic: what the event loop and the kernel cost per session. Not in the default list.
 With `--media-ms 0` every reply is immediate (saturation: the throughput figure); with e.g.
 `--media-ms 420` STREAM FILE takes 0.5-1.5x that long and sessions start spread out, as calls
 do (the latency figure).
@@ -32,7 +35,7 @@ import threading
 import time
 from functools import partial
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, cast
 
 ENV = (
     "agi_network: yes\nagi_network_script: ivr\nagi_request: agi://127.0.0.1:4573/ivr\n"
@@ -48,6 +51,12 @@ REPLIES = {
     b"SET VARIABLE": b"200 result=1\n",
 }
 SERVERS = ("ours", "ours-uvloop", "panoramisk", "pyst2")
+FLOORS = ("bare", "bare-uvloop")
+COMMANDS = (
+    b"GET VARIABLE CALLERID(num)\n",
+    b'STREAM FILE beep ""\n',
+    b"SET VARIABLE HOTLINE_QUEUE q-general\n",
+)
 
 
 # --- servers (child processes) ------------------------------------------------------------
@@ -60,7 +69,7 @@ def _serve(kind: str, conn: Connection) -> None:
     if kind == "pyst2":
         _serve_pyst2(conn)
         return
-    if kind == "ours-uvloop":
+    if kind.endswith("-uvloop"):
         import uvloop
 
         uvloop.run(_serve_async(kind, conn))
@@ -85,6 +94,9 @@ async def _serve_async(kind: str, conn: Connection) -> None:
         conn.send(port)
         await loop.run_in_executor(None, _control, conn, probe)
         return
+    if kind.startswith("bare"):
+        bare = await loop.create_server(_Bare, "127.0.0.1", 0, backlog=4096, reuse_address=True)
+        port = bare.sockets[0].getsockname()[1]
     else:
         from panoramisk.fast_agi import Application
 
@@ -101,6 +113,36 @@ async def _serve_async(kind: str, conn: Connection) -> None:
     await loop.run_in_executor(None, _control, conn)
 
 
+class _Bare(asyncio.Protocol):
+    """The floor: the same wire exchange as a session, nothing else."""
+
+    def __init__(self) -> None:
+        self.buf = b""
+        self.sent = -1  # -1 until the environment block has ended
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)  # uvloop: no asyncio.Transport subclass
+
+    def data_received(self, data: bytes) -> None:
+        assert self.transport is not None
+        self.buf += data
+        if self.sent < 0:
+            end = self.buf.find(b"\n\n")
+            if end < 0:
+                return
+            self.buf = self.buf[end + 2 :]
+            self.sent = 0
+            self.transport.write(COMMANDS[0])
+        while (nl := self.buf.find(b"\n")) >= 0:
+            self.buf = self.buf[nl + 1 :]
+            self.sent += 1
+            if self.sent == len(COMMANDS):
+                self.transport.close()
+                return
+            self.transport.write(COMMANDS[self.sent])
+
+
 def _control(conn: Connection, probe: list[float] | None = None) -> None:
     """Answers "cpu" with the process CPU time and the server-side overhead probe (seconds per
     session, when the server has one), emptying the probe, until told to "stop"."""
@@ -108,10 +150,11 @@ def _control(conn: Connection, probe: list[float] | None = None) -> None:
         msg = conn.recv()
         if msg == "stop":
             return
+        cpu = _cpu()  # first: sorting the probe is the benchmark's work, not the server's
         taken = sorted(probe) if probe is not None else []
         if probe is not None:
             probe.clear()
-        conn.send((_cpu(), taken))
+        conn.send((cpu, taken))
 
 
 def _serve_pyst2(conn: Connection) -> None:
@@ -261,10 +304,11 @@ def main(argv: list[str]) -> int:
     )
     args = p.parse_args(argv)
     kinds = [k.strip() for k in args.servers.split(",") if k.strip()]
-    unknown = set(kinds) - set(SERVERS)
+    unknown = set(kinds) - set(SERVERS) - set(FLOORS)
     if unknown or args.sessions < 100 or args.concurrency < 1:
         print(
-            f"servers must be among {', '.join(SERVERS)}; sessions >= 100; concurrency >= 1", file=sys.stderr
+            f"servers must be among {', '.join(SERVERS + FLOORS)}; sessions >= 100; concurrency >= 1",
+            file=sys.stderr,
         )
         return 2
     print(

@@ -7,6 +7,7 @@ bridge does not (Asterisk gives it its own), so it is joined through the confere
 
 from __future__ import annotations
 
+from callflow import hold
 from callflow.ami.protocol import Message
 from callflow.live import Call, LiveState
 from callflow.records import finish_call, publish_referral
@@ -15,6 +16,9 @@ from hotline import dialplan
 
 # Newchannel ChannelState 4 (Ring): an inbound call, as opposed to an originated leg (0, Down).
 STATE_RING = "4"
+
+# The IVR's HOTLINE_* variables whose IvrResult field is not simply the lower-cased suffix.
+IVR_FIELD_OF_VARIABLE: dict[str, str] = {dialplan.VAR_UNIT: "suggested_unit"}
 
 VARIABLE_NEEDLES: tuple[bytes, ...] = (
     b"Variable: HOTLINE_",
@@ -100,7 +104,7 @@ def on_varset(state: LiveState, msg: Message) -> None:
     elif variable == dialplan.VAR_TICKET:
         call.ticket_no = value or call.ticket_no
     elif variable.startswith("HOTLINE_"):
-        call.ivr[variable[8:].lower()] = value
+        call.ivr[IVR_FIELD_OF_VARIABLE.get(variable, variable[8:].lower())] = value
         _ivr_alerts(state, call)
     state.touch_call(call)
 
@@ -186,8 +190,11 @@ def on_hangup(state: LiveState, msg: Message) -> None:
     )
     cause = msg.get("Cause-txt") or None
     if call is not None and uniqueid == call.uniqueid:
+        hold.citizen_left(state, call)
         finish_call(state, call, cause)
         return
+    if call is not None and call.held_leg and call.seat_channel == msg.get("Channel"):
+        hold.seat_left(state, call)
     ext = state.seat_of_channel(msg.get("Channel"))
     if ext is not None:
         seat = state.seats.get(ext)

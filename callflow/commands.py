@@ -21,6 +21,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from callflow.store import Keys
+from hotline.aio import honour_cancel
 from tickets.contracts import EmergencyService
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,22 @@ class EmergencyTransfer(BaseModel):
     reason: str = Field(min_length=1, max_length=200)
 
 
+class Hold(BaseModel):
+    """保持: the citizen hears music on hold, the seat's line goes quiet (callflow.hold)."""
+
+    type: Literal["hold"] = "hold"
+    seat: Ext
+    linkedid: str = Field(min_length=1, max_length=64)
+
+
+class Resume(BaseModel):
+    """恢复: the held citizen and the seat talk again (AMI Bridge of the two channels)."""
+
+    type: Literal["resume"] = "resume"
+    seat: Ext
+    linkedid: str = Field(min_length=1, max_length=64)
+
+
 class Spy(BaseModel):
     """A supervisor's phone listens to / whispers to / barges into a seat (ChanSpy)."""
 
@@ -134,6 +151,8 @@ Command = Annotated[
     | AttachTicket
     | ThreeWay
     | EmergencyTransfer
+    | Hold
+    | Resume
     | Spy
     | SurveyCallback
     | MissedCallback
@@ -221,10 +240,9 @@ class CommandServer:
         while not self._stopping:
             try:
                 got = await self._redis.brpop([self._keys.commands], timeout=self.block_s)
-                task = asyncio.current_task()
-                if task is not None and task.cancelling():
-                    raise asyncio.CancelledError  # redis-py may swallow it (see service._honour_cancel)
+                honour_cancel()
             except (RedisError, OSError) as exc:
+                honour_cancel()
                 log.warning("commands: Redis unavailable (%s)", exc)
                 await asyncio.sleep(self.block_s)
                 continue

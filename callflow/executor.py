@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Mapping
 
-from callflow import transfers
+from callflow import hold, transfers
 from callflow.ami import actions
 from callflow.ami.client import AmiClient, AmiError
 from callflow.ami.protocol import Message
@@ -16,7 +16,9 @@ from callflow.commands import (
     CommandReply,
     EmergencyTransfer,
     HangupChannel,
+    Hold,
     MissedCallback,
+    Resume,
     SeatLogin,
     SeatLogout,
     SetNotReady,
@@ -76,6 +78,10 @@ class CommandExecutor:
                 return await self._threeway(command.seat, command.linkedid, command.number, command.unit_code)
             case EmergencyTransfer():
                 return await self._emergency(command)
+            case Hold():
+                return await self._hold(command)
+            case Resume():
+                return await self._resume(command)
             case Spy():
                 return await self._spy(command)
             case SurveyCallback():
@@ -174,6 +180,9 @@ class CommandExecutor:
             return CommandReply.fail("not_found", "通话已结束或不存在")
         if call.seat != seat or call.seat_channel is None:
             return CommandReply.fail("conflict", "该通话不在本坐席上")
+        if call.held:
+            # The legs sit in the hold contexts, not in a bridge: resume first, then transfer.
+            return CommandReply.fail("conflict", "通话保持中，请先恢复通话")
         return call
 
     async def _bridge(self, call: Call) -> CommandReply | str:
@@ -239,6 +248,56 @@ class CommandExecutor:
         transfers.add_referral(self._state, call, cmd.target, cmd.reason, cmd.seat)
         failed = await self._originate_into(call, cmd.target, conf, index)
         return failed or CommandReply.success(f"正在三方转接{cmd.target}", conference=conf, target=cmd.target)
+
+    def _seat_call(self, seat: str, linkedid: str) -> Call | CommandReply:
+        """The call `linkedid` while `seat` is on it (its channel is still up)."""
+        call = self._call(linkedid)
+        if call is None or call.seat != seat or call.seat_channel is None:
+            return CommandReply.fail("not_found", "本坐席当前没有该通话")
+        return call
+
+    async def _hold(self, cmd: Hold) -> CommandReply:
+        found = self._seat_call(cmd.seat, cmd.linkedid)
+        if isinstance(found, CommandReply):
+            return found
+        call = found
+        if call.held:
+            return CommandReply.fail("conflict", "通话已在保持中")
+        if call.conference is not None:
+            return CommandReply.fail("conflict", "三方通话中不能保持")
+        assert call.seat_channel is not None
+        hold.start(self._state, call, cmd.seat)
+        try:
+            reply = await self._send(
+                actions.redirect(
+                    call.channel,
+                    dialplan.CTX_HOLD,
+                    dialplan.EXT_START,
+                    call.seat_channel,
+                    extra_context=dialplan.CTX_HOLD_SEAT,
+                )
+            )
+        except AmiError:
+            hold.undo(self._state, call, cmd.seat)
+            raise
+        if not _ok(reply):
+            hold.undo(self._state, call, cmd.seat)
+            return CommandReply.fail("ami_error", f"保持失败：{reply.get('Message')}")
+        return CommandReply.success("已保持，市民正在听等待音乐", linkedid=call.linkedid)
+
+    async def _resume(self, cmd: Resume) -> CommandReply:
+        found = self._seat_call(cmd.seat, cmd.linkedid)
+        if isinstance(found, CommandReply):
+            return found
+        call = found
+        if not call.held:
+            return CommandReply.fail("conflict", "通话未在保持中")
+        assert call.seat_channel is not None
+        reply = await self._send(actions.bridge(call.channel, call.seat_channel))
+        if not _ok(reply):
+            return CommandReply.fail("ami_error", f"恢复通话失败：{reply.get('Message')}")
+        hold.end(self._state, call, cmd.seat)
+        return CommandReply.success("已恢复通话", linkedid=call.linkedid)
 
     async def _spy(self, cmd: Spy) -> CommandReply:
         seat = self._state.seats.get(cmd.seat)

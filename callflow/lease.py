@@ -12,6 +12,8 @@ import logging
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from hotline.aio import honour_cancel
+
 log = logging.getLogger(__name__)
 
 _RENEW = """
@@ -78,10 +80,9 @@ class Lease:
             await asyncio.sleep(self.ttl_s / 3)
             try:
                 held = await self.renew()
-                task = asyncio.current_task()
-                if task is not None and task.cancelling():
-                    raise asyncio.CancelledError  # redis-py may swallow it (see service._honour_cancel)
+                honour_cancel()
             except (RedisError, OSError) as exc:
+                honour_cancel()
                 log.warning("lease: Redis unavailable (%s); keeping on", exc)
                 continue
             if not held:

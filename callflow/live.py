@@ -8,12 +8,14 @@ its data (restart), the whole projection is rewritten from here.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from callflow.ami.actions import Action
 from callflow.views import (
     CallStateName,
     CallView,
@@ -27,7 +29,8 @@ from callflow.views import (
 )
 from hotline import dialplan
 from hotline.settings import Settings
-from tickets.contracts import CallRecord, EmergencyReferral, IvrResult, RingMiss, Transfer
+from tickets.contracts import CallRecord, EmergencyReferral, HoldPeriod, IvrResult, RingMiss, Transfer
+from tickets.vocab import NOT_ACCEPTED_REASONS
 
 Clock = Callable[[], datetime]
 
@@ -130,6 +133,14 @@ class Call:
     hangup_cause: str | None = None
     referrals: list[PendingReferral] = field(default_factory=list)
     alerted: set[str] = field(default_factory=set)
+    holds: list[HoldPeriod] = field(default_factory=list)
+    # The current seat leg was held: app_queue is done with it and the seat leaves by hanging up.
+    held_leg: bool = False
+    queue_done: bool = False  # AgentComplete of the current seat leg counted
+
+    @property
+    def held(self) -> bool:
+        return bool(self.holds) and self.holds[-1].end is None
 
 
 @dataclass
@@ -152,7 +163,15 @@ class PublishRecord:
     record: CallRecord | EmergencyReferral
 
 
-Effect = PauseSeat | PublishRecord
+@dataclass
+class SendAction:
+    """An AMI action the state asks for (e.g. a held citizen whose seat hung up is requeued)."""
+
+    action: Action
+    why: str
+
+
+Effect = PauseSeat | PublishRecord | SendAction
 
 
 def _ivr_fields() -> frozenset[str]:
@@ -161,6 +180,8 @@ def _ivr_fields() -> frozenset[str]:
 
 IVR_FIELDS = _ivr_fields()
 IVR_ACTIONS = frozenset({"queue", "emergency", "watch", "survey", "fallback"})
+NOT_ACCEPTED_PREFIX = "not_accepted_"
+_INTEGER = re.compile(r"-?[0-9]{1,6}")
 
 
 class LiveState:
@@ -362,6 +383,15 @@ class LiveState:
         data: dict[str, Any] = {k: v for k, v in call.ivr.items() if k in IVR_FIELDS and v != ""}
         if data.get("action") not in IVR_ACTIONS:
             data.pop("action", None)
+        # A channel variable is any text; only a whole number is a queue priority.
+        priority = data.pop("priority", None)
+        if priority is not None and _INTEGER.fullmatch(priority):
+            data["priority"] = int(priority)
+        category = data.get("category", "")
+        reason = category.removeprefix(NOT_ACCEPTED_PREFIX)
+        if "not_accepted_reason" not in data and reason != category and reason in NOT_ACCEPTED_REASONS:
+            # DOMAIN.md §3: the IVR's not_accepted_<reason> marker is the desk's refusal hint.
+            data["not_accepted_reason"] = reason
         return IvrResult.model_validate(data)
 
     def call_view(self, call: Call) -> CallView:
@@ -387,6 +417,7 @@ class LiveState:
             conference=call.conference,
             recording_path=call.recording_path,
             ticket_no=call.ticket_no,
+            holds=list(call.holds),
         )
 
     def desk_call_data(self, call: Call) -> dict[str, Any]:
@@ -399,6 +430,7 @@ class LiveState:
             "queue": call.queue,
             "ivr": self.ivr_result(call).model_dump(mode="json"),
             "ticket_no": call.ticket_no,
+            "held": call.held,
         }
 
     def restore_call(self, view: CallView) -> Call:
@@ -431,6 +463,11 @@ class LiveState:
             recording_path=view.recording_path,
             ticket_no=view.ticket_no,
             reached_queue=view.queue_joined_at is not None,
+            holds=list(view.holds),
+            # A held leg's queue part is over; the old process may have counted its AgentComplete.
+            held_leg=view.seat_channel is not None
+            and any(view.answered_at is not None and h.start >= view.answered_at for h in view.holds),
+            queue_done=bool(view.holds),
         )
         self.calls[call.linkedid] = call
         self.add_channel(call.uniqueid, call.linkedid, call.channel).call = call.linkedid

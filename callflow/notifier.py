@@ -28,7 +28,8 @@ Channels (``<prefix>`` is settings.redis_prefix):
       ``ring_ms``), ``cancelled`` (the caller left) or ``answered_elsewhere``.
     - ``connect``: as ``ring`` plus ``answered_at`` and ``recording_path``: open the ticket form.
     - ``hangup``: ``{"linkedid", "reason", "talk_s"}`` (reason from AgentComplete: agent / caller /
-      transfer).
+      transfer; for a call the seat held, from the hang-up of either leg: agent / caller).
+    - ``hold``: ``{"linkedid", "held", "since"}``; the citizen is on hold (保持中) or back (callflow.hold).
     - ``seat``: the seat's own `SeatView` after every change.
 
 A subscriber that (re)connects reads `callflow.store.snapshot` first, then applies deltas.

@@ -192,6 +192,8 @@ def on_agent_connect(state: LiveState, msg: Message) -> None:
         call.seat = ext
         call.seat_channel = seat.talking_channel
         call.state = "talking"
+        call.held_leg = False
+        call.queue_done = False
         if call.queue is None:
             call.queue = queue
         state.touch_call(call)
@@ -216,6 +218,11 @@ def on_agent_complete(state: LiveState, msg: Message) -> None:
     call = state.call_of_channel(msg.get("Uniqueid"), msg.get("Linkedid"))
     seat = state.seat(ext, msg.get("MemberName") or None)
     linkedid = call.linkedid if call is not None else msg.get("Linkedid")
+    if call is not None and call.held_leg and call.seat == ext:
+        # Our hold's Redirect ended app_queue's part; the seat is still on the call (callflow.hold).
+        call.queue_done = True
+        state.touch_call(call)
+        return
     if seat.talking == linkedid:
         seat.talking = None
         seat.talking_channel = None

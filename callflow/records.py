@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from callflow import hold
 from callflow.live import Call, LiveState, PendingReferral, PublishRecord
 from tickets.contracts import CallOutcome, CallRecord, EmergencyReferral, EmergencyService
 
@@ -24,8 +25,8 @@ def build_record(state: LiveState, call: Call) -> CallRecord:
     ended = state.now()
     talk = call.talk_s
     if talk is None and call.answered_at is not None:
-        # No AgentComplete (e.g. lost across a reconnect): the talk ran until the hang-up.
-        talk = max(0.0, (ended - call.answered_at).total_seconds())
+        # No AgentComplete (e.g. lost across a reconnect): the talk ran until the hang-up, less holds.
+        talk = hold.talk_s(call, ended)
     return CallRecord(
         linkedid=call.linkedid,
         caller=call.caller,
@@ -47,6 +48,7 @@ def build_record(state: LiveState, call: Call) -> CallRecord:
         recording_path=call.recording_path,
         ticket_no=call.ticket_no,
         hangup_cause=call.hangup_cause,
+        holds=hold.closed(call, ended),
     )
 
 

@@ -135,7 +135,9 @@ def apply_channels(state: LiveState, _response: Message, items: list[Message]) -
         leg_of = state.calls.get(item.get("Linkedid"))
         if ext is None or leg_of is None or uniqueid == leg_of.uniqueid:
             continue
-        if item.get("ChannelState") == "6" and item.get("BridgeId"):
+        # A seat whose citizen is on hold waits unbridged in its hold context: still on the call.
+        on_hold = item.get("Context") == dialplan.CTX_HOLD_SEAT
+        if item.get("ChannelState") == "6" and (item.get("BridgeId") or on_hold):
             talking[ext] = (leg_of.linkedid, item.get("Channel"), _duration_s(item.get("Duration")))
         elif item.get("ChannelState") in ("0", "5"):
             ringing[ext] = leg_of.linkedid

@@ -22,9 +22,10 @@ from callflow.commands import CommandServer
 from callflow.executor import CommandExecutor
 from callflow.handlers import build_dispatcher, event_filters
 from callflow.lease import Lease, LeaseLost
-from callflow.live import Clock, LiveState, PauseSeat, PublishRecord, utcnow
+from callflow.live import Clock, LiveState, PauseSeat, PublishRecord, SendAction, utcnow
 from callflow.notifier import Notifier
 from callflow.store import Keys, StateWriter
+from hotline.aio import honour_cancel
 from hotline.handoff import HandoffProducer
 from hotline.settings import Settings
 from tickets.contracts import CallRecord, EmergencyReferral
@@ -67,6 +68,8 @@ class CallflowService:
         self._inflight: deque[tuple[int, float]] = deque()
         self.latencies: list[float] | None = None
         self._background: set[asyncio.Task[None]] = set()
+        # Three-ring pauses that could not reach Asterisk (AMI down): seat → reason, retried after resync.
+        self.pending_pauses: dict[str, str] = {}
 
     # ---- top level ------------------------------------------------------------------------------
     async def run(self) -> None:
@@ -77,6 +80,7 @@ class CallflowService:
             except* LeaseLost as group:
                 log.error("callflow: %s; standing by", group.exceptions[0])
                 self.state = LiveState(self.settings, self.state.clock)
+                self.pending_pauses.clear()  # the node now holding the lease enforces its own misses
                 self.dispatcher = build_dispatcher(self.state)
                 self.writer = StateWriter(self.redis, self.state, Notifier(self.settings.redis_prefix))
                 self.writer.on_flushed = self._flushed
@@ -165,6 +169,7 @@ class CallflowService:
         )
         self.resyncs += 1
         self._drain_effects()
+        self._retry_pauses()
         self.wake.set()
         log.info("callflow: AMI connected to %s (%s), state resynced", client.host, client.banner)
 
@@ -195,20 +200,58 @@ class CallflowService:
                 self.records.put_nowait(effect.record)
             elif isinstance(effect, PauseSeat):
                 self._spawn(self._pause(effect))
+            elif isinstance(effect, SendAction):
+                self._spawn(self._send_effect(effect))
+
+    async def _send_effect(self, effect: SendAction) -> None:
+        client = self.client
+        if client is None:
+            # The leg it was for is gone or will be found by the resync; nothing to replay.
+            log.warning("callflow: AMI down, %s not sent (%s)", effect.action.get("Action"), effect.why)
+            return
+        try:
+            reply = await client.action(effect.action)
+        except AmiError as exc:
+            log.warning("callflow: %s failed (%s): %s", effect.action.get("Action"), effect.why, exc)
+            return
+        if reply.response != "Success":
+            log.warning(
+                "callflow: %s refused (%s): %s", effect.action.get("Action"), effect.why, reply.get("Message")
+            )
 
     async def _pause(self, effect: PauseSeat) -> None:
         client = self.client
         if client is None:
-            log.warning("callflow: cannot pause seat %s: AMI is down", effect.ext)
+            log.warning("callflow: cannot pause seat %s: AMI is down; retrying after reconnect", effect.ext)
+            self.pending_pauses[effect.ext] = effect.reason
             return
         # 004 §11: a seat that let it ring past three rings goes not-ready at once.
         try:
             reply = await client.action(actions.queue_pause(effect.ext, True, effect.reason))
         except AmiError as exc:
-            log.warning("callflow: pausing seat %s failed: %s", effect.ext, exc)
+            # The connection died with the action in flight: it may or may not have been applied;
+            # the resync after reconnect tells (see `_retry_pauses`).
+            log.warning("callflow: pausing seat %s failed (%s); retrying after reconnect", effect.ext, exc)
+            self.pending_pauses[effect.ext] = effect.reason
             return
+        self.pending_pauses.pop(effect.ext, None)
         if reply.response != "Success":
+            # Refused by Asterisk (e.g. the member is gone): retrying would be refused the same way.
             log.warning("callflow: pausing seat %s failed: %s", effect.ext, reply.get("Message"))
+
+    def _retry_pauses(self) -> None:
+        """After a resync: send the three-ring pauses lost with the connection, but only for seats
+        still logged in and not already paused (Asterisk may have applied it before the drop, or
+        the seat logged out or paused itself while we were away)."""
+        pending, self.pending_pauses = self.pending_pauses, {}
+        for ext, reason in pending.items():
+            seat = self.state.seats.get(ext)
+            if seat is None or not seat.memberships:
+                log.info("callflow: seat %s logged out while AMI was away; pause dropped", ext)
+            elif all(m.paused for m in seat.memberships.values()):
+                log.info("callflow: seat %s is already paused; pause not repeated", ext)
+            else:
+                self._spawn(self._pause(PauseSeat(ext, reason)))
 
     def _spawn(self, coro: Coroutine[object, object, None]) -> None:
         task = asyncio.create_task(coro)
@@ -233,7 +276,7 @@ class CallflowService:
             await self.wake.wait()
             self.wake.clear()
             flushed = await self.writer.flush()
-            _honour_cancel()
+            honour_cancel()
             if flushed:
                 backoff = 0.1
                 continue
@@ -256,7 +299,7 @@ class CallflowService:
             record = await self.records.get()
             try:
                 await self.producer.publish(record)
-                _honour_cancel()
+                honour_cancel()
                 self.published += 1
             except Exception:
                 log.exception("callflow: could not hand off %s %s; retrying", record.kind, record.linkedid)
@@ -270,14 +313,6 @@ class CallflowService:
             self.state.tick()
             if self.state.version != version:
                 self.wake.set()
-
-
-def _honour_cancel() -> None:
-    """redis-py 8.1 can swallow a cancellation that lands inside a command (the task then waits
-    forever in "cancelling"); re-raise it here so shutdown always completes."""
-    task = asyncio.current_task()
-    if task is not None and task.cancelling():
-        raise asyncio.CancelledError
 
 
 async def run_callflow(settings: Settings, redis: Redis, producer: HandoffProducer, node: str) -> None:

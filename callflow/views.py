@@ -11,10 +11,10 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from tickets.contracts import IvrResult, RingMiss, Transfer
+from tickets.contracts import HoldPeriod, IvrResult, RingMiss, Transfer
 
 SeatStateName = Literal["logged_out", "ready", "not_ready", "ringing", "talking", "wrapup"]
-CallStateName = Literal["ivr", "queued", "ringing", "talking", "threeway", "transferred", "ended"]
+CallStateName = Literal["ivr", "queued", "ringing", "talking", "held", "threeway", "transferred", "ended"]
 
 
 class SeatView(BaseModel):
@@ -77,6 +77,7 @@ class CallView(BaseModel):
     conference: str | None = None
     recording_path: str | None = None
     ticket_no: str | None = None
+    holds: list[HoldPeriod] = Field(default_factory=list)
 
 
 class QueueStatsView(BaseModel):

@@ -19,6 +19,8 @@ CTX_SURVEY = "hotline-survey"  # `s`: the callback survey AGI for ${HOTLINE_TICK
 CTX_CALLBACK = "hotline-callback"  # `s`: missed-call call-back, dials ${HOTLINE_DIAL} for a seat
 CTX_SPY = "hotline-spy"  # literal `listen` / `whisper` / `barge`, target ${HOTLINE_SPY_TARGET}
 CTX_SEAT_LINE = "hotline-seat"  # `s`: rings the seat's own endpoint ${HOTLINE_SEAT}
+CTX_HOLD = "hotline-hold"  # `s`: the held citizen hears music on hold until Bridge takes it back
+CTX_HOLD_SEAT = "hotline-hold-seat"  # `s`: the seat waits in silence while its citizen is held
 
 EXT_START = "s"
 SPY_MODES = ("listen", "whisper", "barge")
@@ -33,7 +35,7 @@ VAR_QUEUE = "HOTLINE_QUEUE"
 VAR_ACTION = "HOTLINE_ACTION"  # queue | emergency | watch | hangup
 VAR_TARGET = "HOTLINE_TARGET"  # emergency number when action is emergency
 VAR_CATEGORY = "HOTLINE_CATEGORY"
-VAR_PRIORITY = "HOTLINE_PRIORITY"
+VAR_PRIORITY = "HOTLINE_PRIORITY"  # QUEUE_PRIO: PRIORITY_NORMAL or PRIORITY_URGENT
 VAR_TICKET = "HOTLINE_TICKET"
 VAR_TICKET_HINT = "HOTLINE_TICKET_HINT"
 VAR_TICKET_TYPE = "HOTLINE_TICKET_TYPE"  # IVR's guess: 咨询 求助 投诉 举报 意见建议 表扬
@@ -43,6 +45,11 @@ VAR_DIAL = "HOTLINE_DIAL"
 VAR_SEAT = "HOTLINE_SEAT"
 VAR_SPY_TARGET = "HOTLINE_SPY_TARGET"
 VAR_CALL = "HOTLINE_CALL"  # inherited (__) uniqueid of the citizen's first channel
+
+# HOTLINE_PRIORITY values (app_queue: higher is answered first); 003 §10: water, power, gas and
+# heating outages, and emergencies, are urgent. The ticket writer makes such a call's draft 紧急.
+PRIORITY_NORMAL = 0
+PRIORITY_URGENT = 10
 
 # Endpoints / trunks in pjsip.conf
 TRUNK_ENDPOINT = "world"  # the SIP trunk: citizens, units' duty lines, 110/119 are reached through it

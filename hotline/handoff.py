@@ -20,6 +20,7 @@ from pydantic import TypeAdapter, ValidationError
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
+from hotline.aio import honour_cancel
 from tickets.contracts import HandoffRecord
 
 log = logging.getLogger(__name__)
@@ -117,6 +118,7 @@ class HandoffProducer:
             await asyncio.sleep(interval_s)
             with contextlib.suppress(RedisError, OSError):
                 await self.flush_spool()
+            honour_cancel()
 
 
 Handler = Callable[[HandoffRecord], Awaitable[None]]
@@ -222,8 +224,10 @@ class HandoffConsumer:
             try:
                 await self.process_once()
             except HandlerFailed:
+                honour_cancel()
                 await asyncio.sleep(retry_delay_s)
             except (RedisError, OSError) as exc:
+                honour_cancel()
                 log.warning("handoff: Redis unavailable (%s); retrying", exc)
                 await asyncio.sleep(retry_delay_s)
 

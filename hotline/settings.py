@@ -97,6 +97,18 @@ def _default_dids() -> dict[str, str]:
     }
 
 
+def _default_unit_queues() -> dict[str, str]:
+    # DOMAIN.md §1: a caller with an open ticket reaches the seat group that knows its lead unit.
+    # Utilities are the priority queue's matters (003 §10), market supervision is 12315's queue.
+    return {
+        "u-water": "q-priority",
+        "u-power": "q-priority",
+        "u-gas": "q-priority",
+        "u-heat": "q-priority",
+        "dept-market": "q-enterprise",
+    }
+
+
 def _default_emergency() -> dict[str, str]:
     # DOMAIN.md §3: life or property in danger leaves the hotline at once.
     return {"fire": "119", "police": "110", "medical": "120", "traffic": "122"}
@@ -154,6 +166,8 @@ class Settings(BaseSettings):
     calls: CallRules = Field(default_factory=CallRules)
     queues: list[QueueDef] = Field(default_factory=_default_queues)
     dids: dict[str, str] = Field(default_factory=_default_dids)
+    # Unit code (tickets directory) → queue: where a caller whose open ticket that unit leads goes.
+    unit_queues: dict[str, str] = Field(default_factory=_default_unit_queues)
     emergency_numbers: dict[str, str] = Field(default_factory=_default_emergency)
     default_queue: str = "q-general"
     priority_queue: str = "q-priority"
@@ -177,7 +191,14 @@ class Settings(BaseSettings):
                     "production mode needs real secrets; set " + ", ".join(weak) + " (at least 12 characters)"
                 )
         names = {q.name for q in self.queues}
-        for queue in [self.default_queue, self.priority_queue, self.watch_queue, *self.dids.values()]:
+        used = [
+            self.default_queue,
+            self.priority_queue,
+            self.watch_queue,
+            *self.dids.values(),
+            *self.unit_queues.values(),
+        ]
+        for queue in used:
             if queue not in names:
                 raise ValueError(f"queue {queue!r} is used but not defined in HOTLINE_QUEUES")
         for q in self.queues:

@@ -7,6 +7,8 @@
 - Category: multinomial naive Bayes over jieba tokens and character bigrams, trained by
   `ivr.training` on the 2020 泰迪杯 messages (7 top-level classes). The shipped weights
   (`ivr/data/category_nb.json`) hold per-feature log-probabilities only, no message text.
+- Codes: `CATEGORIES` and `UTILITY_CATEGORIES` turn a class or an outage into the ticket
+  engine's category and unit codes; nothing else in the IVR names a category or a unit.
 """
 
 from __future__ import annotations
@@ -23,16 +25,31 @@ import jieba
 
 from tickets.vocab import TicketType
 
-# The 7 top-level classes of the dataset → (category code on the channel, suggested unit).
+# The IVR's one mapping into the ticket engine's codes: what it sets on the channel
+# (HOTLINE_CATEGORY, HOTLINE_UNIT) must be a category code of the tree and a unit code of the
+# directory (tickets/demo.py seeds both), or the ticket writer drops it. Tests check every entry
+# against the seeded tree, so a renamed category or unit fails a test instead of a call.
+#
+# The 7 top-level classes of the dataset → (category code, the category's usual lead unit).
 CATEGORIES: Mapping[str, tuple[str, str]] = {
-    "劳动和社会保障": ("labour_social_security", "人力资源和社会保障局"),
-    "城乡建设": ("urban_rural_construction", "住房和城乡建设局"),
-    "教育文体": ("education_culture_sports", "教育局"),
-    "商贸旅游": ("commerce_tourism", "商务局"),
-    "环境保护": ("environment", "生态环境局"),
-    "卫生计生": ("health", "卫生健康委员会"),
-    "交通运输": ("transport", "交通运输局"),
+    "劳动和社会保障": ("labour", "dept-hrss"),
+    "城乡建设": ("urban", "dept-housing"),
+    "教育文体": ("edu", "dept-edu"),
+    "商贸旅游": ("commerce", "dept-commerce"),
+    "环境保护": ("env", "dept-env"),
+    "卫生计生": ("health", "dept-health"),
+    "交通运输": ("transport", "dept-transport"),
 }
+
+# 003 §10: a water, power, gas or heating outage → (category code, the utility that restores it).
+# Keys are matched in order against what `ivr.emergency` heard (停水, 燃气停, 暖气不热, 停暖 ...):
+# heating first, because 暖气 also contains 气.
+UTILITY_CATEGORIES: Sequence[tuple[tuple[str, ...], tuple[str, str]]] = (
+    (("暖气", "供暖", "供热", "暖"), ("urban.heating", "u-heat")),
+    (("燃气", "煤气", "天然气", "气"), ("urban.gas", "u-gas")),
+    (("自来水", "水"), ("urban.water", "u-water")),
+    (("电",), ("urban.power", "u-power")),
+)
 
 # DOMAIN.md §3 reason codes; checked in this order (a petition at court is "litigation").
 NOT_ACCEPTED_RULES: Sequence[tuple[str, tuple[str, ...]]] = (
@@ -185,11 +202,19 @@ def load_shipped_model() -> NaiveBayes:
 @dataclass(frozen=True, slots=True)
 class Classification:
     ticket_type: TicketType | None
-    category: str | None  # code, e.g. "environment"
+    category: str | None  # category code of the ticket engine's tree, e.g. "env"
     category_label: str | None  # dataset label, e.g. "环境保护"
     confidence: float
-    suggested_unit: str | None
+    suggested_unit: str | None  # unit code of the directory, e.g. "dept-env"
     not_accepted: str | None  # tickets.vocab.NOT_ACCEPTED_REASONS key
+
+
+def utility_category(heard: str) -> tuple[str, str] | None:
+    """(category code, utility unit code) of an outage `ivr.emergency` detected, e.g. 停水."""
+    for words, codes in UTILITY_CATEGORIES:
+        if any(w in heard for w in words):
+            return codes
+    return None
 
 
 def not_accepted_reason(text: str) -> str | None:

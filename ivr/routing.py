@@ -4,10 +4,15 @@ Order of precedence, most serious first:
 1. an emergency in the transcript leaves the hotline (DOMAIN.md §3);
 2. a watch-listed number hears a warning and reaches the watch queue (DOMAIN.md §10);
 3. a utility outage goes to the priority queue as urgent (003 §10);
-4. the caller's DTMF choice (menu, off by default), else the dialled number's skill queue
-   (DOMAIN.md §1: merged department hotlines keep their numbers), else the default queue.
+4. the caller's DTMF choice (menu, off by default);
+5. a caller with an open ticket goes to the queue of its lead unit's seat group
+   (`settings.unit_queues`), so the seats who know that unit's matters take the follow-up;
+6. else the dialled number's skill queue (DOMAIN.md §1: merged department hotlines keep their
+   numbers), else the default queue.
 Caller history adds the open ticket as a hint for the seat (repeat callers reach the desk
-with their ticket on screen).
+with their ticket on screen). Categories and units are the ticket engine's codes
+(`ivr.classify.CATEGORIES` / `UTILITY_CATEGORIES`); the other HOTLINE_CATEGORY values are the
+markers `emergency_<service>` and `not_accepted_<reason>` (DOMAIN.md §3), which no tree holds.
 """
 
 from __future__ import annotations
@@ -15,16 +20,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from hotline.dialplan import PRIORITY_NORMAL, PRIORITY_URGENT
 from hotline.settings import Settings
-from ivr.classify import Classification
+from ivr.classify import Classification, utility_category
 from ivr.emergency import Detection
-from tickets.contracts import CallerProfile
+from tickets.contracts import CallerProfile, OpenTicketRef
 
 Action = Literal["queue", "emergency", "watch"]
-# HOTLINE_PRIORITY is the dialplan's QUEUE_PRIO (app_queue: higher is answered first). 003 §10:
-# water, power, gas and heating outages are answered before ordinary calls.
-PRIORITY_NORMAL = 0
-PRIORITY_URGENT = 10
+# HOTLINE_PRIORITY is the dialplan's QUEUE_PRIO: PRIORITY_URGENT for 003 §10 outages and
+# emergencies, answered before ordinary calls.
+__all__ = [
+    "PRIORITY_NORMAL",
+    "PRIORITY_URGENT",
+    "RouteDecision",
+    "decide",
+    "did_queue",
+    "menu_queue",
+    "unit_queue",
+]
 
 # DTMF menu (settings.ivr_dtmf_menu): digit → queue role; a queue the deployment does not
 # define falls back to the dialled number's queue.
@@ -59,6 +72,17 @@ def menu_queue(settings: Settings, digit: str | None, fallback: str) -> str:
     return fallback
 
 
+def unit_queue(settings: Settings, profile: CallerProfile | None) -> tuple[OpenTicketRef, str] | None:
+    """The most recent open ticket whose lead unit has a seat group, and that queue."""
+    if profile is None:
+        return None
+    for ticket in profile.open_tickets:
+        queue = settings.unit_queues.get(ticket.lead_unit_code or "")
+        if queue is not None:
+            return ticket, queue
+    return None
+
+
 def decide(
     settings: Settings,
     *,
@@ -77,9 +101,13 @@ def decide(
         # DOMAIN.md §3: still answered by a seat, who explains the refusal and records it.
         category = f"not_accepted_{classification.not_accepted}"
         unit = None
+    history = unit_queue(settings, profile)
     if profile is not None and profile.open_tickets:
-        hint = profile.open_tickets[0].ticket_no
-        category = category or profile.open_tickets[0].category
+        latest = history[0] if history is not None else profile.open_tickets[0]
+        hint = latest.ticket_no
+        if category is None:
+            # Nothing new was said: the follow-up is about the open ticket, with its lead unit.
+            category, unit = latest.category, unit or latest.lead_unit_code
 
     if detection is not None and detection.kind == "emergency" and detection.service is not None:
         return RouteDecision(
@@ -95,7 +123,11 @@ def decide(
         digit is not None and MENU.get(digit) == "priority"
     )
     if urgent:
-        category = "utility_outage"
+        # 003 §10: the outage names the category and the utility; a bare menu choice names neither.
+        heard = detection.heard if detection is not None and detection.kind == "utility" else ""
+        outage = utility_category(heard)
+        if outage is not None:
+            category, unit = outage
     if profile is not None and profile.watch_listed:
         return RouteDecision(
             action="watch",
@@ -118,6 +150,8 @@ def decide(
             suggested_unit=unit,
             prompt="utility",
         )
+    if history is not None and MENU.get(digit or "") is None:
+        queue = history[1]
     return RouteDecision(
         action="queue",
         queue=queue,

@@ -74,6 +74,7 @@ class _Connection(asyncio.Protocol):
         "_pending_line",
         "_server",
         "_since",
+        "_task",
         "_transport",
         "_usage",
     )
@@ -89,6 +90,7 @@ class _Connection(asyncio.Protocol):
         self._hung_up = False
         self._usage: list[str] | None = None
         self._since = 0.0  # when the server got the data it now acts on (overhead probe)
+        self._task: asyncio.Task[None] | None = None
         self._overhead = 0.0
 
     # --- asyncio.Protocol -------------------------------------------------------------------
@@ -101,20 +103,24 @@ class _Connection(asyncio.Protocol):
         self._deadline = server._loop.time() + server.env_timeout_s
 
     def data_received(self, data: bytes) -> None:
-        self._buf += data
+        # A reply nearly always arrives whole in one segment: then the buffer is empty and
+        # concatenating would copy for nothing.
+        buf = self._buf + data if self._buf else data
         if not self._env_done:
-            end = self._buf.find(b"\n\n")
+            end = buf.find(b"\n\n")
             if end < 0:
-                if len(self._buf) > MAX_ENV_BYTES:
+                self._buf = buf
+                if len(buf) > MAX_ENV_BYTES:
                     self._reject("environment block too large")
                 return
-            block, self._buf = self._buf[:end], self._buf[end + 2 :]
+            self._buf = b""
             self._deadline = 0.0
-            self._start(block)
+            self._start(buf[:end])
             if not self._env_done:
                 return
-        if self._buf:
-            self._lines()
+            buf = buf[end + 2 :]
+        if buf:
+            self._lines(buf)
 
     def eof_received(self) -> bool | None:
         return None  # close our side too
@@ -128,7 +134,8 @@ class _Connection(asyncio.Protocol):
         server._connections.discard(self)
         if not server._connections:
             server._idle.set()
-        self._fail(AgiHangup("Asterisk closed the connection"))
+        if self._pending is not None:  # most sessions end with nothing awaited: no exception to build
+            self._fail(AgiHangup("Asterisk closed the connection"))
 
     # --- environment ------------------------------------------------------------------------
     def _start(self, raw: bytes) -> None:
@@ -145,9 +152,10 @@ class _Connection(asyncio.Protocol):
         if self._server.probe is not None:
             self._since = time.perf_counter()
         session = AgiSession(env, self, self._server.command_timeout_s)
-        task = self._server._loop.create_task(self._run(handler, session))
+        # `_run` removes its own task from the set when it ends: a done callback would cost one
+        # more loop callback per session. close() clears what a cancel-before-start leaves.
+        self._task = task = self._server._loop.create_task(self._run(handler, session))
         self._server._tasks.add(task)
-        task.add_done_callback(self._server._tasks.discard)
 
     def _reject(self, why: str) -> None:
         self._server.stats.rejected += 1
@@ -181,21 +189,30 @@ class _Connection(asyncio.Protocol):
             self._deadline = 0.0
             if self._transport is not None:
                 self._transport.close()
+            if self._task is not None:  # not asyncio.current_task(): that costs a getpid() syscall
+                self._server._tasks.discard(self._task)
+                self._task = None
             probe = self._server.probe
             if probe is not None:
                 probe.append(self._overhead + time.perf_counter() - self._since)
 
     # --- replies ----------------------------------------------------------------------------
-    def _lines(self) -> None:
+    def _lines(self, buf: bytes) -> None:
+        # Walks `buf` by offset (no re-slice of the rest per line) and keeps only the partial
+        # tail. `_line` never reads `_buf`, and resolving a future runs nothing synchronously.
+        start = 0
         while True:
-            nl = self._buf.find(b"\n")
+            nl = buf.find(b"\n", start)
             if nl < 0:
-                if len(self._buf) > MAX_LINE_BYTES:
-                    self._buf = b""
-                    self._fail(AgiProtocolError("reply line too long"))
-                return
-            raw, self._buf = self._buf[:nl], self._buf[nl + 1 :]
-            self._line(raw.decode("utf-8", "replace").rstrip("\r"))
+                break
+            self._line(buf[start:nl].decode("utf-8", "replace").rstrip("\r"))
+            start = nl + 1
+        rest = buf[start:] if start else buf
+        if len(rest) > MAX_LINE_BYTES:
+            self._buf = b""
+            self._fail(AgiProtocolError("reply line too long"))
+            return
+        self._buf = rest
 
     def _line(self, line: str) -> None:
         if self._usage is not None:
@@ -358,6 +375,7 @@ class FastAgiServer:
         pending = [*self._tasks, *([self._sweeper] if self._sweeper else [])]
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
+        self._tasks.clear()  # a task cancelled before its first step never ran `_run`'s finally
         if self._server is not None:
             with contextlib.suppress(Exception):
                 await self._server.wait_closed()

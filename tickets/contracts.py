@@ -28,9 +28,11 @@ class IvrResult(BaseModel):
     queue: str | None = None
     action: Literal["queue", "emergency", "watch", "survey", "fallback"] = "queue"
     target: str | None = None  # emergency number when action == "emergency"
-    category: str | None = None
+    category: str | None = None  # category code of the tree, or emergency_<service> / not_accepted_<reason>
     ticket_type: str | None = None
-    suggested_unit: str | None = None
+    suggested_unit: str | None = None  # unit code of the directory: a suggestion, never a dispatch
+    # HOTLINE_PRIORITY, the queue priority: 0 normal, 10 urgent (003 §10 utility outages, emergencies).
+    priority: int | None = None
     transcript: str | None = None
     dtmf: str | None = None
     ticket_hint: str | None = None  # open ticket number of a repeat caller
@@ -51,6 +53,14 @@ class Transfer(BaseModel):
     unit_code: str | None = None
     outcome: Literal["answered", "busy", "no_answer", "failed", "pending"]
     at: datetime
+    seat: str | None = None
+
+
+class HoldPeriod(BaseModel):
+    """The seat put the citizen on hold (music on hold) from `start` to `end`."""
+
+    start: datetime
+    end: datetime | None = None  # None only while the hold lasts; a finished call's holds are closed
     seat: str | None = None
 
 
@@ -79,6 +89,8 @@ class CallRecord(BaseModel):
     # The ticket the seat opened on the desk during the call, if any.
     ticket_no: str | None = None
     hangup_cause: str | None = None
+    # Hold periods of the call (the seat's 保持 button); older producers send none.
+    holds: list[HoldPeriod] = Field(default_factory=list)
 
 
 class EmergencyReferral(BaseModel):

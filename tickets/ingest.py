@@ -11,15 +11,16 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
+from hotline.dialplan import PRIORITY_URGENT
 from hotline.settings import Settings
 from tickets import service
 from tickets.actors import IVR_SURVEY, SYSTEM
 from tickets.contracts import CallRecord, HandoffRecord, SurveyResult
 from tickets.contracts import EmergencyReferral as ReferralRecord
 from tickets.errors import NotFound
-from tickets.models import CallbackTask, CallLink, Category, EmergencyReferral, Survey, Ticket
+from tickets.models import CallbackTask, CallLink, Category, EmergencyReferral, Survey, Ticket, Unit
 from tickets.schemas import CallbackInput, TicketIntake
-from tickets.vocab import CallbackKind, Channel, Satisfaction, Status, TicketType
+from tickets.vocab import CallbackKind, Channel, Satisfaction, Status, TicketType, Urgency
 
 # A missed call is called back within the hour (DOMAIN.md §1: every call answered).
 MISSED_CALL_CALLBACK_MINUTES = 60
@@ -81,14 +82,21 @@ def _ingest_call(session: Session, record: CallRecord, settings: Settings, now: 
     ticket = _ticket(session, record.ticket_no) if record.ticket_no else None
     if ticket is None:
         ticket = service.create_ticket(session, SYSTEM, _draft_intake(session, record), ctx)
+        # The IVR's lead unit is only shown to the seat who completes the draft: a seat dispatches.
+        suggested = _suggested_unit(session, record)
         service.add_event(
             session,
             ticket,
             SYSTEM,
             "draft_from_call",
             ctx,
-            note="通话结束时未关联工单,系统生成待补录工单",
-            data={"linkedid": record.linkedid, "seat": record.seat, "ticket_no_given": record.ticket_no},
+            note="通话结束时未关联工单,系统生成待补录工单" + _unit_note(suggested),
+            data={
+                "linkedid": record.linkedid,
+                "seat": record.seat,
+                "ticket_no_given": record.ticket_no,
+                "suggested_unit": suggested.code if suggested is not None else None,
+            },
         )
     link.ticket_id = ticket.id
     session.add(link)
@@ -111,18 +119,32 @@ def _draft_intake(session: Session, record: CallRecord) -> TicketIntake:
     ivr = record.ivr
     category = ivr.category if ivr and ivr.category else None
     if category is not None and session.get(Category, category) is None:
+        # emergency_<service> / not_accepted_<reason> markers, or a code the tree lost.
         category = None
     ticket_type = ivr.ticket_type if ivr and ivr.ticket_type in _TYPES else TicketType.HELP
+    # 003 §10: what the IVR queued as urgent (utility outages) is an urgent 突发事件 ticket.
+    urgent = ivr is not None and ivr.priority is not None and ivr.priority >= PRIORITY_URGENT
     transcript = (ivr.transcript or "").strip() if ivr else ""
     return TicketIntake(
         channel=Channel.PHONE,
         type=TicketType(ticket_type),
+        urgency=Urgency.URGENT if urgent else Urgency.NORMAL,
         category_code=category,
         title=(transcript[:30] or "来电待补录"),
         content=transcript or f"来电{record.caller},坐席{record.seat or '未知'}接听,请补录诉求内容",
         citizen_name=record.caller_name,
         citizen_phone=record.caller,
     )
+
+
+def _suggested_unit(session: Session, record: CallRecord) -> Unit | None:
+    code = record.ivr.suggested_unit if record.ivr else None
+    unit = session.get(Unit, code) if code else None
+    return unit if unit is not None and unit.active else None
+
+
+def _unit_note(unit: Unit | None) -> str:
+    return f";IVR建议主办单位:{unit.name}(待坐席派单)" if unit is not None else ""
 
 
 def _ingest_referral(session: Session, record: ReferralRecord) -> None:

@@ -47,6 +47,9 @@ class User(SQLModel, table=True):
     extension: str | None = Field(default=None, max_length=20)
     password_hash: str = Field(max_length=300)
     active: bool = True
+    # Bumped on deactivation and password reset: every token issued before stops working
+    # (agent_desk.api.token_check).
+    token_version: int = 0
 
 
 class Category(SQLModel, table=True):

@@ -4,6 +4,7 @@ Steps, each recorded in the ticket's history by the system:
 1. reminder (系统提醒) when `rules.supervision_warn_fraction` of the completion time is used up;
 2. written notice (书面督办) once the deadline has passed;
 3. escalation (通报/升级) when still not replied one working day after the deadline (000 §24).
+The response, callback and urgent-dispatch clocks go through the same steps (`supervision_clocks`).
 A scheduler that was down catches up: every missed step is still written, in order.
 """
 
@@ -18,7 +19,7 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from hotline.settings import Settings
-from tickets import service
+from tickets import service, supervision_clocks
 from tickets.actors import SYSTEM
 from tickets.deadlines import WorkCalendar
 from tickets.errors import CalendarUnknown
@@ -39,6 +40,8 @@ class SupervisionStep:
     ticket_no: str
     level: int
     action: str
+    # "complete", or one of supervision_clocks.ClockName: "response", "callback", "dispatch".
+    clock: str = "complete"
 
 
 def due_level(ticket: Ticket, now: datetime, settings: Settings, calendar: WorkCalendar) -> int:
@@ -87,6 +90,11 @@ def run_supervision(session: Session, settings: Settings, now: datetime) -> list
             )
             steps.append(SupervisionStep(ticket.ticket_no, ticket.supervision_level, action))
         session.add(ticket)
+
+    def other_clock(ticket: Ticket, clock: str, level: int, action: str) -> None:
+        steps.append(SupervisionStep(ticket.ticket_no, level, action, clock))
+
+    supervision_clocks.run_clocks(session, settings, now, calendar, other_clock)
     return steps
 
 

@@ -10,7 +10,8 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from redis.asyncio import Redis
 
-from agent_desk.api.tokens import InvalidToken, verify_token
+from agent_desk.api.token_check import TokenChecker
+from agent_desk.api.tokens import InvalidToken
 from hotline.settings import Settings
 from tickets.actors import Actor
 from tickets.db import Database
@@ -40,8 +41,15 @@ RedisDep = Annotated[Redis, Depends(get_redis)]
 _bearer = HTTPBearer(auto_error=False, description="POST /api/auth/login 获得的令牌")
 
 
-def current_actor(
-    settings: SettingsDep,
+def get_token_checker(settings: SettingsDep, redis: RedisDep, db: DbDep) -> TokenChecker:
+    return TokenChecker(settings, redis, db)
+
+
+TokenCheckerDep = Annotated[TokenChecker, Depends(get_token_checker)]
+
+
+async def current_actor(
+    checker: TokenCheckerDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Actor:
     if credentials is None or credentials.scheme.lower() != "bearer":
@@ -49,7 +57,8 @@ def current_actor(
             status.HTTP_401_UNAUTHORIZED, "未登录:缺少访问令牌", headers={"WWW-Authenticate": "Bearer"}
         )
     try:
-        claims = verify_token(settings.token_secret, credentials.credentials, datetime.now(UTC))
+        # Signature, expiry, and the account: a deactivated user or a reset password stops here.
+        claims = await checker.verify(credentials.credentials)
     except InvalidToken as exc:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, exc.reason, headers={"WWW-Authenticate": "Bearer"}
@@ -77,6 +86,9 @@ SeatDep = Annotated[Actor, Depends(require_roles(Role.SEAT, Role.SUPERVISOR))]
 SupervisorDep = Annotated[Actor, Depends(require_roles(Role.SUPERVISOR))]
 UnitHandlerDep = Annotated[Actor, Depends(require_roles(Role.UNIT_HANDLER))]
 AuditorDep = Annotated[Actor, Depends(require_roles(Role.AUDITOR, Role.ADMIN))]
+AdminDep = Annotated[Actor, Depends(require_roles(Role.ADMIN))]
+# Read-only views of the centre's work (the wallboard's supervision box): admins look, not act.
+CentreReaderDep = Annotated[Actor, Depends(require_roles(Role.SEAT, Role.SUPERVISOR, Role.ADMIN))]
 KpiReaderDep = Annotated[
     Actor, Depends(require_roles(Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR, Role.UNIT_HANDLER))
 ]

@@ -32,6 +32,9 @@ class TokenClaims(BaseModel):
     ext: str | None = None
     name: str | None = None
     exp: int
+    # The user's token version at login (users.token_version): a deactivation or a password
+    # reset bumps it, which revokes this token (agent_desk.api.token_check).
+    ver: int = 0
 
     def actor(self) -> Actor:
         return Actor(username=self.sub, role=self.role, unit_code=self.unit, extension=self.ext)
@@ -54,7 +57,9 @@ def issue_token(secret: str, claims: TokenClaims) -> str:
     return f"{payload}.{_sign(secret, payload)}"
 
 
-def new_claims(actor: Actor, name: str | None, now: datetime, ttl: timedelta = DEFAULT_TTL) -> TokenClaims:
+def new_claims(
+    actor: Actor, name: str | None, now: datetime, ttl: timedelta = DEFAULT_TTL, version: int = 0
+) -> TokenClaims:
     return TokenClaims(
         sub=actor.username,
         role=actor.role,
@@ -62,6 +67,7 @@ def new_claims(actor: Actor, name: str | None, now: datetime, ttl: timedelta = D
         ext=actor.extension,
         name=name,
         exp=int((now + ttl).timestamp()),
+        ver=version,
     )
 
 

@@ -69,6 +69,8 @@ SEAT_COMMANDS = frozenset(
         "attach_ticket",
         "threeway",
         "emergency",
+        "hold",
+        "resume",
         "hangup",
         "survey_callback",
         "missed_callback",

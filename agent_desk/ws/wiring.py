@@ -1,7 +1,8 @@
 """How the websocket layer plugs into the rest of the hotline.
 
-- Tokens: the REST API's HMAC tokens (`agent_desk.api.tokens.verify_token`), checked again on
-  every client message, so an expired token ends the session at its next message.
+- Tokens: the REST API's check (`agent_desk.api.token_check.TokenChecker`: HMAC signature,
+  expiry, account active and token version), run again on every client message, so an expired
+  token or a deactivated user ends the session at its next message.
 - Topics: `wallboard` ← notifier channel `<prefix>events:wallboard`; `seat:<ext>` ← channel
   `<prefix>events:desk:<ext>`; snapshots from `callflow.store`.
 - Commands: the desk's buttons become `callflow.commands` requests on the Redis command bus;
@@ -20,6 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 from redis.asyncio import Redis
 
+from agent_desk.api.token_check import TokenChecker
 from agent_desk.api.tokens import InvalidToken, verify_token
 from agent_desk.ws.access import SEAT_PREFIX, WALLBOARD, AuthError, Principal, seat_topic
 from agent_desk.ws.bridge import RedisBridge, Routed
@@ -34,7 +36,9 @@ from callflow.commands import (
     CommandClient,
     EmergencyTransfer,
     HangupChannel,
+    Hold,
     MissedCallback,
+    Resume,
     SeatLogin,
     SeatLogout,
     SetNotReady,
@@ -46,14 +50,20 @@ from callflow.commands import (
 )
 from callflow.notifier import channel
 from hotline.settings import Settings
+from tickets.db import Database
 
 COMMAND_TIMEOUT_S = 5.0
 
 
-def authenticator(settings: Settings) -> Callable[[str], Any]:
+def authenticator(settings: Settings, checker: TokenChecker | None = None) -> Callable[[str], Any]:
+    """Without `checker` only the signature and expiry are checked (no account store at hand)."""
+
     async def authenticate(token: str) -> Principal:
         try:
-            claims = verify_token(settings.token_secret, token, datetime.now(UTC))
+            if checker is not None:
+                claims = await checker.verify(token)
+            else:
+                claims = verify_token(settings.token_secret, token, datetime.now(UTC))
         except InvalidToken as exc:
             raise AuthError(exc.reason) from exc
         return Principal(
@@ -175,6 +185,10 @@ class DeskCommands:
                 mode=a.get("mode", "blind"),
                 reason=str(a.get("reason", "")),
             )
+        if name == "hold":
+            return Hold(seat=seat, linkedid=await self._own_call(who, seat, a.get("linkedid")))
+        if name == "resume":
+            return Resume(seat=seat, linkedid=await self._own_call(who, seat, a.get("linkedid")))
         if name == "hangup":
             linkedid = await self._own_call(who, seat, a.get("linkedid"))
             call = await store.call_state(self._redis, self._prefix, linkedid)
@@ -190,11 +204,13 @@ class DeskCommands:
         raise CommandError(f"未知操作 {name}")
 
 
-def build_service(settings: Settings, redis: Redis, config: SessionConfig | None = None) -> WsService:
+def build_service(
+    settings: Settings, redis: Redis, config: SessionConfig | None = None, db: Database | None = None
+) -> WsService:
     hub = Hub()
     deps = SessionDeps(
         hub=hub,
-        authenticate=authenticator(settings),
+        authenticate=authenticator(settings, TokenChecker(settings, redis, db) if db is not None else None),
         snapshot=snapshots(settings, redis),
         commands=DeskCommands(settings, redis),
         config=config or SessionConfig(),
@@ -205,7 +221,7 @@ def build_service(settings: Settings, redis: Redis, config: SessionConfig | None
 
 
 async def _build_from_app(app: Any) -> WsService:
-    return build_service(app.state.settings, app.state.redis)
+    return build_service(app.state.settings, app.state.redis, db=app.state.db)
 
 
 router = ws_router(_build_from_app)

@@ -85,7 +85,15 @@ def setvar(channel: str, variable: str, value: str) -> Action:
     return {"Action": "Setvar", "Channel": channel, "Variable": variable, "Value": value}
 
 
-def redirect(channel: str, context: str, exten: str, extra_channel: str | None = None) -> Action:
+def redirect(
+    channel: str,
+    context: str,
+    exten: str,
+    extra_channel: str | None = None,
+    *,
+    extra_context: str | None = None,
+) -> Action:
+    """Both channels leave their bridge together; `extra_context` sends the second elsewhere."""
     action: Action = {
         "Action": "Redirect",
         "Channel": channel,
@@ -97,12 +105,17 @@ def redirect(channel: str, context: str, exten: str, extra_channel: str | None =
         action.update(
             {
                 "ExtraChannel": extra_channel,
-                "ExtraContext": context,
+                "ExtraContext": extra_context or context,
                 "ExtraExten": exten,
                 "ExtraPriority": "1",
             }
         )
     return action
+
+
+def bridge(channel1: str, channel2: str) -> Action:
+    """AMI Bridge: "Bridge two channels already in the PBX" (no courtesy tone)."""
+    return {"Action": "Bridge", "Channel1": channel1, "Channel2": channel2, "Tone": "no"}
 
 
 def originate(

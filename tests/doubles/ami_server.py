@@ -43,6 +43,7 @@ GENERIC_OK = {
     "queueremove": "Removed interface from queue",
     "queuepause": "Interface paused successfully",
     "redirect": "Redirect successful",
+    "bridge": "Channels have been bridged",  # Asterisk 22.10.1's reply to AMI Bridge (hold / resume)
     "originate": "Originate successfully queued",
     "setvar": "Variable Set",
     "hangup": "Channel Hungup",
@@ -379,6 +380,7 @@ class AmiReplayServer:
         self._progress = asyncio.Condition()
         self._hold: tuple[str, int] | None = None
         self.held = asyncio.Event()
+        self._drop_on: dict[str, float] = {}
 
     # ---- lifecycle ----------------------------------------------------------------------------------
     async def __aenter__(self) -> AmiReplayServer:
@@ -438,6 +440,11 @@ class AmiReplayServer:
                 message = self.capture.events[self._cursor]
                 self.model.apply(message.t, message.fields)  # Asterisk went on without us
                 self._cursor += 1
+
+    def drop_on_action(self, action: str, lose_s: float = 0.0) -> None:
+        """The next `action` gets no answer: every client connection is closed instead (the link
+        died with the action in flight), and events of the next `lose_s` recorded seconds are lost."""
+        self._drop_on[action.lower()] = lose_s
 
     async def wait_streamed(self, event: str, count: int = 1) -> None:
         async with self._progress:
@@ -502,6 +509,9 @@ class AmiReplayServer:
         name = f.get("Action", "").lower()
         action_id = f.get("ActionID", "")
         head = {"ActionID": action_id} if action_id else {}
+        if name in self._drop_on:
+            await self.drop_clients(self._drop_on.pop(name))
+            return
         if name in self.fail_actions:
             await self._reply(
                 session, [render({"Response": "Error", **head, "Message": self.fail_actions[name]})]

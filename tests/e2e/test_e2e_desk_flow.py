@@ -183,6 +183,20 @@ async def test_call_pops_the_desk_and_the_ticket_reaches_the_unit(web: Stack, br
         await asyncio.sleep(0.05)
     assert any(a.get("Action") == "Setvar" and a.get("Value") == ticket_no for a in server.actions)
 
+    # 保持 / 恢复: the citizen hears music on hold (Redirect), then the two talk again (Bridge).
+    await desk.click("#btn-hold")
+    await expect(desk.locator("#call-state")).to_have_text("保持中", timeout=WAIT_MS)
+    await expect(desk.locator("#btn-hold")).to_have_text("恢复")
+    assert [a.get("Context") for a in server.actions if a.get("Action") == "Redirect"] == ["hotline-hold"]
+    await shot(desk, "04b-desk-on-hold")
+    await desk.click("#btn-hold")
+    await expect(desk.locator("#call-state")).to_have_text("通话中", timeout=WAIT_MS)
+    await expect(desk.locator("#btn-hold")).to_have_text("保持")
+    bridged = [a for a in server.actions if a.get("Action") == "Bridge"]
+    assert [(a.get("Channel1"), a.get("Channel2")) for a in bridged] == [
+        ("PJSIP/world-00000000", "PJSIP/1001-00000001")
+    ]
+
     # The call ends; the wallboard's queue figures follow.
     server.resume()
     await expect(desk.locator("#call-state")).to_have_text("已结束", timeout=WAIT_MS)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from agent_desk.api.deps import CtxDep, DbDep, SeatDep
+from agent_desk.api.deps import CentreReaderDep, CtxDep, DbDep
 from agent_desk.api.errors import AUTH_ERRORS
 from tickets import supervision
 
@@ -16,6 +16,6 @@ router = APIRouter(prefix="/api/supervision", tags=["supervision"], responses=AU
 
 @router.get("/board", response_model=list[supervision.UnitBoard], summary="各单位超期及临期工单")
 async def board(
-    _actor: SeatDep, db: DbDep, ctx: CtxDep, soon_hours: Annotated[int, Query(ge=1, le=240)] = 24
+    _actor: CentreReaderDep, db: DbDep, ctx: CtxDep, soon_hours: Annotated[int, Query(ge=1, le=240)] = 24
 ) -> list[supervision.UnitBoard]:
     return await db.run(lambda s: supervision.due_board(s, ctx.now, timedelta(hours=soon_hours)))

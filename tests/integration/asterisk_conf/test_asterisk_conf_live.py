@@ -421,6 +421,7 @@ async def test_every_action_of_the_backend_is_permitted(manager: Ami) -> None:
             "ExtraExten": "s",
             "ExtraPriority": "1",
         },
+        "Bridge": {"Channel1": "PJSIP/none-1", "Channel2": "PJSIP/none-2", "Tone": "no"},
         "Originate": {
             "Channel": f"Local/{dialplan.EXT_START}@{dialplan.CTX_SEAT_LINE}",
             "Application": "Wait",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from datetime import UTC, datetime
 from pathlib import Path
@@ -185,3 +186,29 @@ async def test_flush_keeps_the_rest_of_the_spool_when_redis_fails_again(
     assert await producer.flush_spool() == 0
     assert len(spool.read_text(encoding="utf-8").splitlines()) == 2
     await down.aclose()
+
+
+async def test_cancelling_the_consumer_ends_it_even_when_the_cancel_is_swallowed(
+    redis: Redis, redis_prefix: str, tmp_path: Path
+) -> None:
+    """redis-py 8.1 may turn a cancellation into a connection error; shutdown must still end."""
+    producer = HandoffProducer(redis, redis_prefix, tmp_path / "spool.jsonl")
+    await producer.publish(call("7.1"))
+    started = asyncio.Event()
+
+    async def swallowing_handler(record: HandoffRecord) -> None:
+        started.set()
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            raise ConnectionError("Connection closed by server.") from None
+
+    consumer = HandoffConsumer(redis, redis_prefix, "c1", swallowing_handler, block_ms=10)
+    task = asyncio.create_task(consumer.run(retry_delay_s=0.01))
+    await started.wait()
+    task.cancel()
+    done, _ = await asyncio.wait({task}, timeout=10)
+    assert task in done, "the consumer loop went on after being cancelled"
+    assert task.cancelled()
+    # The record was not acknowledged: the next writer gets it.
+    assert (await redis.xpending(stream_key(redis_prefix), GROUP))["pending"] == 1

@@ -18,15 +18,16 @@ DISPATCHED = datetime(2026, 11, 18, 10, 0, tzinfo=TZ)
 
 
 def run(j: Journey, now: datetime) -> list[supervision.SupervisionStep]:
+    """The completion clock's steps (the other clocks: test_tickets_supervision_clocks.py)."""
     with j.db.session() as s:
-        return supervision.run_supervision(s, j.settings, now)
+        return [st for st in supervision.run_supervision(s, j.settings, now) if st.clock == "complete"]
 
 
 def history(j: Journey, no: str) -> list[str]:
     with j.db.session() as s:
         t = service.load(s, no)
         rows = s.exec(select(TicketEvent).where(TicketEvent.ticket_id == t.id).order_by(TicketEvent.id)).all()  # type: ignore[arg-type]
-        return [e.action for e in rows if e.action.startswith("supervision_")]
+        return [e.action for e in rows if e.action in {a for a, _ in supervision.STEPS.values()}]
 
 
 def test_steps_follow_the_clock_and_are_written_once(journey: Journey) -> None:

@@ -121,6 +121,13 @@ async def test_desk_commands_go_over_the_bus(
     await run(SUPERVISOR, "spy", {"supervisor": "1003", "seat": "1001", "mode": "whisper"})
     assert [c.type for c in executed] == ["ready", "attach_ticket", "hangup", "emergency", "spy"]
     assert executed[2].model_dump()["channel"] == "PJSIP/1001-00000002"  # the seat's own leg
+    # Hold / resume act on the call the seat's line is on, found when the desk gives no linkedid.
+    await run(SEAT, "hold", {"seat": "1001"})
+    await run(SEAT, "resume", {"seat": "1001", "linkedid": "L1"})
+    assert [c.model_dump() for c in executed[5:]] == [
+        {"type": "hold", "seat": "1001", "linkedid": "L1"},
+        {"type": "resume", "seat": "1001", "linkedid": "L1"},
+    ]
 
 
 @pytest.mark.parametrize(
@@ -128,6 +135,8 @@ async def test_desk_commands_go_over_the_bus(
     [
         ({"seat": "1001", "linkedid": "L9", "ticket_no": "X"}, "attach_ticket", "不在您的分机上"),
         ({"seat": "1002"}, "hangup", "当前没有通话"),
+        ({"seat": "1002"}, "hold", "当前没有通话"),
+        ({"seat": "1001", "linkedid": "L9"}, "resume", "不在您的分机上"),
         ({"seat": "1001"}, "not_ready", "参数错误"),
         ({"seat": "1001", "linkedid": "L1", "target": "999", "reason": "x"}, "emergency", "参数错误"),
         ({"seat": "1001", "reason": "故障"}, "not_ready", "呼叫控制执行失败"),

@@ -43,6 +43,14 @@ def test_topics(who: Principal, topic: str, allowed: bool) -> None:
         (SUPERVISOR, "not_ready", {"seat": "1002", "reason": "培训"}, True),
         (UNIT, "ready", {"seat": "1001"}, False),
         (AUDITOR, "spy", {"seat": "1001"}, False),
+        # Hold / resume: the seat on its own line only.
+        (SEAT, "hold", {"seat": "1001", "linkedid": "L1"}, True),
+        (SEAT, "resume", {"seat": "1001", "linkedid": "L1"}, True),
+        (SEAT, "hold", {"seat": "1002", "linkedid": "L1"}, False),
+        (SEAT, "resume", {"linkedid": "L1"}, False),
+        (SEAT_WITHOUT_PHONE, "hold", {"seat": "", "linkedid": "L1"}, False),
+        (UNIT, "hold", {"seat": "1001", "linkedid": "L1"}, False),
+        (AUDITOR, "resume", {"seat": "1001", "linkedid": "L1"}, False),
     ],
 )
 def test_commands(who: Principal, name: str, args: dict[str, object], allowed: bool) -> None:

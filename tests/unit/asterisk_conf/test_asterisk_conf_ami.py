@@ -34,6 +34,7 @@ def test_no_smaller_set_of_write_classes_would_do() -> None:
         ("system", "MixMonitor"),
         ("system", "Filter"),
         ("call", "Redirect"),
+        ("call", "Bridge"),  # hold / resume
         ("call", "Setvar"),
         ("agent", "QueuePause"),
         ("originate", "Originate"),

@@ -44,4 +44,12 @@ def test_undefined_queues_are_refused() -> None:
             priority_queue="q-general",
             watch_queue="q-general",
             dids={"12345": "q-general"},
+            unit_queues={},
         )
+
+
+def test_unit_queues_must_name_defined_queues(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ValueError, match="q-water"):
+        Settings(unit_queues={"u-water": "q-water"})
+    monkeypatch.setenv("HOTLINE_UNIT_QUEUES", '{"dept-env": "q-dialect"}')
+    assert Settings().unit_queues == {"dept-env": "q-dialect"}

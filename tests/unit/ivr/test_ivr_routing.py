@@ -51,12 +51,35 @@ def test_watch_listed_caller_is_warned_and_routed() -> None:
 def test_utility_outage_is_urgent_in_the_priority_queue() -> None:
     s = _settings()
     d = decide(s, did="12345", detection=DETECT.detect("我们小区停电了"))
-    assert (d.action, d.queue, d.priority, d.category, d.prompt) == (
+    assert (d.action, d.queue, d.priority, d.category, d.suggested_unit, d.prompt) == (
         "queue",
         s.priority_queue,
         PRIORITY_URGENT,
-        "utility_outage",
+        "urban.power",
+        "u-power",
         "utility",
+    )
+
+
+def test_each_outage_names_its_category_and_utility() -> None:
+    s = _settings()
+    said = {
+        "家里停水了": ("urban.water", "u-water"),
+        "燃气停了做不了饭": ("urban.gas", "u-gas"),
+        "暖气不热屋里好冷": ("urban.heating", "u-heat"),
+        "小区停暖三天了": ("urban.heating", "u-heat"),
+        "楼里断电了": ("urban.power", "u-power"),
+    }
+    for text, codes in said.items():
+        d = decide(s, did="12345", detection=DETECT.detect(text))
+        assert (d.category, d.suggested_unit, d.priority) == (*codes, PRIORITY_URGENT), text
+    # The menu's utilities key says which queue, not which utility: the seat picks the category.
+    d = decide(s, did="12345", digit="2")
+    assert (d.queue, d.priority, d.category, d.suggested_unit) == (
+        s.priority_queue,
+        PRIORITY_URGENT,
+        None,
+        None,
     )
 
 
@@ -72,9 +95,64 @@ def test_open_ticket_becomes_the_seats_hint() -> None:
         repeat_caller=True,
     )
     d = decide(s, did="12345", profile=profile)
-    assert (d.ticket_hint, d.category, d.queue) == ("T-20261120-0003", "cs", "q-general")
-    cls = Classification(TicketType.COMPLAINT, "environment", "环境保护", 0.9, "生态环境局", None)
-    assert decide(s, did="12345", profile=profile, classification=cls).category == "environment"
+    # U-ZJ has no seat group of its own: the dialled number's queue, with the ticket as the hint.
+    assert (d.ticket_hint, d.category, d.suggested_unit, d.queue) == (
+        "T-20261120-0003",
+        "cs",
+        "U-ZJ",
+        "q-general",
+    )
+    cls = Classification(TicketType.COMPLAINT, "env", "环境保护", 0.9, "dept-env", None)
+    d = decide(s, did="12345", profile=profile, classification=cls)
+    # What the caller says now wins over the open ticket's category and unit.
+    assert (d.category, d.suggested_unit) == ("env", "dept-env")
+
+
+def _open(no: str, unit: str | None, category: str | None = None) -> OpenTicketRef:
+    return OpenTicketRef(ticket_no=no, lead_unit_code=unit, status="dispatched", category=category)
+
+
+def test_open_ticket_goes_to_its_lead_units_seat_group() -> None:
+    s = _settings()
+    assert s.unit_queues["u-water"] == s.priority_queue
+    assert s.unit_queues["dept-market"] == "q-enterprise"
+    water = CallerProfile(phone="13800000001", open_tickets=[_open("A-1", "u-water", "urban.water")])
+    d = decide(s, did="12345", profile=water)
+    assert (d.action, d.queue, d.priority, d.ticket_hint, d.category, d.suggested_unit) == (
+        "queue",
+        "q-priority",
+        PRIORITY_NORMAL,  # a follow-up is not itself an outage
+        "A-1",
+        "urban.water",
+        "u-water",
+    )
+    # The most recent open ticket whose unit has a seat group decides (and becomes the hint).
+    mixed = CallerProfile(
+        phone="13800000001",
+        open_tickets=[
+            _open("B-2", None),
+            _open("B-1", "dept-env"),
+            _open("B-0", "dept-market", "market.food"),
+        ],
+    )
+    d = decide(s, did="12345", profile=mixed)
+    assert (d.queue, d.ticket_hint, d.category) == ("q-enterprise", "B-0", "market.food")
+    # No mapping configured: the dialled number's queue.
+    assert decide(s.model_copy(update={"unit_queues": {}}), did="12345", profile=water).queue == "q-general"
+
+
+def test_emergency_watch_outage_and_menu_come_before_the_open_ticket() -> None:
+    s = _settings()
+    market = [_open("M-1", "dept-market", "market.food")]
+    profile = CallerProfile(phone="13800000001", open_tickets=market)
+    assert decide(s, did="12345", profile=profile, detection=DETECT.detect("着火了")).action == "emergency"
+    watched = profile.model_copy(update={"watch_listed": True})
+    assert decide(s, did="12345", profile=watched).queue == s.watch_queue
+    d = decide(s, did="12345", profile=profile, detection=DETECT.detect("停水了"))
+    assert (d.queue, d.category, d.suggested_unit) == (s.priority_queue, "urban.water", "u-water")
+    # The caller's own menu choice this time beats the history; an unknown digit does not.
+    assert decide(s, did="12345", profile=profile, digit="1").queue == s.default_queue
+    assert decide(s, did="12345", profile=profile, digit="9").queue == "q-enterprise"
 
 
 def test_menu_digits() -> None:
@@ -89,12 +167,10 @@ def test_menu_digits() -> None:
 
 def test_classification_reaches_the_desk() -> None:
     s = _settings()
-    cls = Classification(TicketType.COMPLAINT, "environment", "环境保护", 0.9, "生态环境局", None)
+    cls = Classification(TicketType.COMPLAINT, "env", "环境保护", 0.9, "dept-env", None)
     d = decide(s, did="12345", classification=cls)
-    assert (d.category, d.ticket_type, d.suggested_unit) == ("environment", "投诉", "生态环境局")
-    refused = Classification(
-        TicketType.CONSULTATION, "urban_rural_construction", "城乡建设", 0.8, "住建局", "litigation"
-    )
+    assert (d.category, d.ticket_type, d.suggested_unit) == ("env", "投诉", "dept-env")
+    refused = Classification(TicketType.CONSULTATION, "urban", "城乡建设", 0.8, "dept-housing", "litigation")
     d = decide(s, did="12345", classification=refused)
     # DOMAIN.md §3: a seat still answers and records the refusal with its reason.
     assert (d.action, d.queue, d.category, d.suggested_unit) == (

@@ -24,13 +24,39 @@ function fillSelect(select, options, { empty } = {}) {
   clear(select, empty ? option("", empty) : null, options.map(([v, l]) => option(v, l)));
 }
 
-function flattenCategories(nodes, depth = 0, out = []) {
+function flattenCategories(nodes, depth = 0, out = [], parent = null) {
   for (const node of nodes) {
     out.push([node.code, `${"　".repeat(depth)}${node.name}`]);
-    state.categories.set(node.code, node);
-    flattenCategories(node.children || [], depth + 1, out);
+    state.categories.set(node.code, { ...node, parent });
+    flattenCategories(node.children || [], depth + 1, out, node);
   }
   return out;
+}
+
+// HOTLINE_PRIORITY the IVR gives an urgent call (hotline.dialplan.PRIORITY_URGENT, 003 §10).
+const PRIORITY_URGENT = 10;
+const EMERGENCY_SERVICES = { fire: "火警 119", police: "报警 110", medical: "急救 120", traffic: "交通事故 122" };
+
+// The IVR's HOTLINE_CATEGORY in words: a code of the category tree ("环境保护 / 噪声污染"), or one of
+// the IVR's markers (emergency_<service>, not_accepted_<reason>, DOMAIN.md §3); anything else is
+// shown as unrecognised rather than as a bare code.
+function ivrCategoryLabel(code) {
+  const node = state.categories.get(code);
+  if (node) return node.parent ? `${node.parent.name} / ${node.name}` : node.name;
+  if (code.startsWith("emergency_")) {
+    const service = code.slice("emergency_".length);
+    return `紧急事项（${EMERGENCY_SERVICES[service] || service}）`;
+  }
+  if (code.startsWith("not_accepted_")) {
+    const reason = code.slice("not_accepted_".length);
+    return `不予受理事项（${state.meta.not_accepted_reasons[reason] || reason}）`;
+  }
+  if (code === "utility_outage") return "水电气暖停供";
+  return `未识别的分类（${code}）`;
+}
+
+function isUrgent(ivr) {
+  return typeof ivr.priority === "number" && ivr.priority >= PRIORITY_URGENT;
 }
 
 async function loadReferenceData() {
@@ -77,9 +103,7 @@ async function screenPop(call, connected) {
   $("#call-idle").hidden = true;
   $("#call-info").hidden = false;
   $("#caller-number").textContent = call.caller || "未知号码";
-  const badge = $("#call-state");
-  badge.textContent = connected ? "通话中" : "振铃中";
-  badge.className = `state state-${connected ? "talking" : "ringing"}`;
+  renderCallState();
   renderIvr(call.ivr || {});
   if (isNew) {
     resetForm();
@@ -88,19 +112,34 @@ async function screenPop(call, connected) {
   }
 }
 
+// 保持中 while the citizen hears music on hold (callflow desk delta `hold`, or a held call's snapshot).
+function renderCallState() {
+  const call = state.call;
+  const held = Boolean(call && call.held && !call.ended);
+  const button = $("#btn-hold");
+  button.textContent = held ? "恢复" : "保持";
+  button.dataset.held = held ? "1" : "";
+  if (!call || call.ended) return;
+  const name = held ? "held" : call.connected ? "talking" : "ringing";
+  const badge = $("#call-state");
+  badge.textContent = held ? "保持中" : call.connected ? "通话中" : "振铃中";
+  badge.className = `state state-${name}`;
+}
+
 function renderIvr(ivr) {
   const rows = [];
   const add = (label, value, cls) => value && rows.push(el("dt", {}, label), el("dd", { class: cls || "" }, value));
   if (ivr.action === "emergency" || ivr.target) {
     rows.push(el("dt", {}, "紧急提示"), el("dd", { class: "alert" }, `IVR 判断为紧急事项，建议转 ${ivr.target || "110/119/120/122"}`));
   }
-  add("IVR 分类", ivr.category && (state.categories.get(ivr.category)?.name || ivr.category));
+  add("IVR 分类", ivr.category && ivrCategoryLabel(ivr.category));
   add("诉求类型", ivr.ticket_type);
+  add("紧急程度", isUrgent(ivr) && "紧急（优先接听）", "alert");
   add("建议承办", ivr.suggested_unit && unitName(ivr.suggested_unit));
   add("语音转写", ivr.transcript, "transcript");
   add("按键", ivr.dtmf);
   add("在办工单", ivr.ticket_hint);
-  add("不予受理提示", ivr.not_accepted_reason, "alert");
+  add("不予受理提示", ivr.not_accepted_reason && (state.meta.not_accepted_reasons[ivr.not_accepted_reason] || ivr.not_accepted_reason), "alert");
   clear($("#ivr-info"), rows.length ? rows : [el("dt", {}, "IVR"), el("dd", { class: "muted" }, "无 IVR 结果")]);
 }
 
@@ -154,11 +193,17 @@ function prefillForm(call) {
   const ivr = call.ivr || {};
   $("#f-phone").value = call.caller || "";
   if (ivr.ticket_type && state.meta.ticket_types.includes(ivr.ticket_type)) $("#f-type").value = ivr.ticket_type;
+  // 003 §10: what the IVR queued as urgent is registered as 紧急 unless the seat decides otherwise.
+  if (isUrgent(ivr) && state.meta.urgencies.includes("紧急")) $("#f-urgency").value = "紧急";
   if (ivr.category && state.categories.has(ivr.category)) {
     $("#f-category").value = ivr.category;
     suggestLeadUnit();
   }
-  if (ivr.suggested_unit) $("#f-lead").value = ivr.suggested_unit;
+  // Only pre-selected: the seat dispatches (the IVR's unit is a suggestion).
+  if (ivr.suggested_unit && state.units.some((u) => u.code === ivr.suggested_unit)) $("#f-lead").value = ivr.suggested_unit;
+  if (ivr.not_accepted_reason && ivr.not_accepted_reason in state.meta.not_accepted_reasons) {
+    $("#f-refuse-reason").value = ivr.not_accepted_reason;
+  }
   if (ivr.transcript) $("#f-content").value = ivr.transcript;
   if (ivr.ticket_hint) $("#f-note").value = `来电人在办工单：${ivr.ticket_hint}`;
 }
@@ -174,6 +219,7 @@ function callEnded(reason) {
   badge.textContent = reason === "missed" ? "未接（超过三声）" : "已结束";
   badge.className = "state state-ended";
   state.call = { ...state.call, ended: true };
+  renderCallState();
 }
 
 function resetForm() {
@@ -342,7 +388,7 @@ function onSnapshot(_topic, snap) {
   state.seat = snap.seat;
   renderSeat();
   if (snap.call && snap.seat && ["ringing", "talking"].includes(snap.seat.state)) {
-    screenPop(snap.call, snap.seat.state === "talking");
+    screenPop({ ...snap.call, held: snap.call.state === "held" }, snap.seat.state === "talking");
   }
 }
 
@@ -355,6 +401,11 @@ function onDelta(_topic, op, data) {
   } else if (op === "connect") {
     screenPop(data, true);
     toast(`来电接通：${data.caller}`, "ok");
+  } else if (op === "hold") {
+    if (state.call && state.call.linkedid === data.linkedid) {
+      state.call = { ...state.call, held: data.held };
+      renderCallState();
+    }
   } else if (op === "ring_end") {
     if (data.reason !== "answered_elsewhere" || (state.call && state.call.linkedid === data.linkedid)) callEnded(data.reason);
   } else if (op === "hangup") {
@@ -384,6 +435,11 @@ function wire() {
   $("#btn-hangup").onclick = (e) => act(e.target, async () => {
     const result = await state.live.command("hangup", { seat: state.user.extension, ...callArgs() });
     toast(result.message || "已挂断", "ok");
+  });
+  $("#btn-hold").onclick = (e) => act(e.target, async () => {
+    const name = e.target.dataset.held ? "resume" : "hold";
+    const result = await state.live.command(name, { seat: state.user.extension, ...callArgs() });
+    toast(result.message || (name === "hold" ? "已保持" : "已恢复通话"), "ok");
   });
   $("#btn-threeway").onclick = (e) => act(e.target, async () => {
     const unit = state.units.find((u) => u.code === $("#threeway-unit").value);
