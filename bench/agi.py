@@ -1,7 +1,7 @@
 """FastAGI server benchmark: three-command sessions per CPU-second and server overhead.
 
     python -m bench agi [--sessions 20000] [--concurrency 500] [--media-ms 0]
-                        [--servers ours,ours-uvloop,panoramisk,pyst2,bare,bare-uvloop]
+                        [--servers ours,ours-uvloop,panoramisk,pyst2,bare,bare-uvloop,...]
 
 Each server runs alone in a child process; this process plays Asterisk with `--concurrency`
 connections in flight over loopback TCP, each session being the captured shape (environment
@@ -14,7 +14,9 @@ block, GET VARIABLE, STREAM FILE, SET VARIABLE). Figures:
   client's own scheduling at that concurrency.
 `bare` / `bare-uvloop` are the floor: a bare `asyncio.Protocol` doing the same exchange (skip the
 environment block, write the three commands, close) with no parsing, task, deadline or session
-logic: what the event loop and the kernel cost per session. Not in the default list.
+logic: what the event loop and the kernel cost per session. `bare-task` / `bare-task-uvloop` add
+what any asyncio handler costs: one task per session awaiting one future per command, still
+without parsing. Not in the default list.
 With `--media-ms 0` every reply is immediate (saturation: the throughput figure); with e.g.
 `--media-ms 420` STREAM FILE takes 0.5-1.5x that long and sessions start spread out, as calls
 do (the latency figure).
@@ -51,7 +53,7 @@ REPLIES = {
     b"SET VARIABLE": b"200 result=1\n",
 }
 SERVERS = ("ours", "ours-uvloop", "panoramisk", "pyst2")
-FLOORS = ("bare", "bare-uvloop")
+FLOORS = ("bare", "bare-uvloop", "bare-task", "bare-task-uvloop")
 COMMANDS = (
     b"GET VARIABLE CALLERID(num)\n",
     b'STREAM FILE beep ""\n',
@@ -95,7 +97,8 @@ async def _serve_async(kind: str, conn: Connection) -> None:
         await loop.run_in_executor(None, _control, conn, probe)
         return
     if kind.startswith("bare"):
-        bare = await loop.create_server(_Bare, "127.0.0.1", 0, backlog=4096, reuse_address=True)
+        protocol = _BareTask if kind.startswith("bare-task") else _Bare
+        bare = await loop.create_server(protocol, "127.0.0.1", 0, backlog=4096, reuse_address=True)
         port = bare.sockets[0].getsockname()[1]
     else:
         from panoramisk.fast_agi import Application
@@ -141,6 +144,43 @@ class _Bare(asyncio.Protocol):
                 self.transport.close()
                 return
             self.transport.write(COMMANDS[self.sent])
+
+
+class _BareTask(asyncio.Protocol):
+    """The floor of a coroutine handler: a task per session, a future per command."""
+
+    def __init__(self) -> None:
+        self.buf = b""
+        self.started = False
+        self.pending: asyncio.Future[bytes] | None = None
+        self.task: asyncio.Task[None] | None = None
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)
+
+    def data_received(self, data: bytes) -> None:
+        self.buf += data
+        if not self.started:
+            end = self.buf.find(b"\n\n")
+            if end < 0:
+                return
+            self.buf = self.buf[end + 2 :]
+            self.started = True
+            self.task = asyncio.get_running_loop().create_task(self._session())  # held: tasks are weak
+        while (nl := self.buf.find(b"\n")) >= 0:
+            line, self.buf = self.buf[:nl], self.buf[nl + 1 :]
+            if self.pending is not None:
+                self.pending.set_result(line)
+                self.pending = None
+
+    async def _session(self) -> None:
+        assert self.transport is not None
+        for command in COMMANDS:
+            self.pending = asyncio.get_running_loop().create_future()
+            self.transport.write(command)
+            await self.pending
+        self.transport.close()
 
 
 def _control(conn: Connection, probe: list[float] | None = None) -> None:
