@@ -13,13 +13,15 @@ from datetime import UTC, datetime
 
 from redis.asyncio import Redis
 from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
 
 from hotline.handoff import HandoffConsumer
 from hotline.settings import Settings
 from tickets.contracts import HandoffRecord
 from tickets.db import Database
 from tickets.ingest import ingest_record
-from tickets.supervision import run_supervision
+from tickets.supervision import SupervisionStep, run_supervision
+from tickets.unit_events import UnitDelta, collect_tickets, publish
 
 log = logging.getLogger(__name__)
 
@@ -34,13 +36,27 @@ def make_consumer(settings: Settings, redis: Redis, db: Database, node: str) -> 
 
 
 async def supervision_loop(
-    settings: Settings, db: Database, interval_s: float = SUPERVISION_INTERVAL_S
+    settings: Settings,
+    db: Database,
+    interval_s: float = SUPERVISION_INTERVAL_S,
+    redis: Redis | None = None,
 ) -> None:
+    """With `redis`, each unit whose ticket got a supervision step hears of it live (unit portal)."""
+
+    def supervise(session: Session) -> tuple[list[SupervisionStep], list[UnitDelta]]:
+        now = datetime.now(UTC)
+        steps = run_supervision(session, settings, now)
+        deltas = collect_tickets(session, (s.ticket_no for s in steps), now) if redis is not None else []
+        return steps, deltas
+
     while True:
         try:
-            steps = await db.run(lambda session: run_supervision(session, settings, datetime.now(UTC)))
+            steps, deltas = await db.run(supervise)
             if steps:
                 log.info("supervision: %d steps recorded", len(steps))
+            if redis is not None and deltas:
+                # After the commit; a Redis failure is logged inside and the portal resyncs later.
+                await publish(redis, settings.redis_prefix, deltas)
         except (SQLAlchemyError, OSError) as exc:
             log.warning("supervision: database unavailable (%s); next pass in %.0f s", exc, interval_s)
         await asyncio.sleep(interval_s)
@@ -58,4 +74,4 @@ async def run_ticket_writer(
     consumer = make_consumer(settings, redis, db, node)
     async with asyncio.TaskGroup() as group:
         group.create_task(consumer.run(retry_delay_s=retry_delay_s))
-        group.create_task(supervision_loop(settings, db, supervision_interval_s))
+        group.create_task(supervision_loop(settings, db, supervision_interval_s, redis))

@@ -14,6 +14,7 @@ SUPERVISING_ROLES = frozenset({"supervisor", "admin"})
 
 WALLBOARD = "wallboard"
 SEAT_PREFIX = "seat:"
+UNIT_PREFIX = "unit:"
 
 
 @dataclass(frozen=True)
@@ -47,13 +48,21 @@ def seat_topic(extension: str) -> str:
     return SEAT_PREFIX + extension
 
 
+def unit_topic(unit_code: str) -> str:
+    return UNIT_PREFIX + unit_code
+
+
 def may_subscribe(who: Principal, topic: str) -> bool:
     if who.role in SUPERVISING_ROLES:
-        return topic == WALLBOARD or topic.startswith(SEAT_PREFIX)
+        return topic == WALLBOARD or topic.startswith(SEAT_PREFIX) or topic.startswith(UNIT_PREFIX)
     if topic.startswith(SEAT_PREFIX):
         # A seat sees its own line only: another seat's screen pop shows a citizen's number.
         return who.role == "seat" and who.extension is not None and topic == seat_topic(who.extension)
-    # Unit handlers and auditors have no live topic: their pages read the REST API.
+    if topic.startswith(UNIT_PREFIX):
+        # DOMAIN.md §9: a unit sees its own tickets only, so its handlers follow its topic alone.
+        code = topic[len(UNIT_PREFIX) :]
+        return who.role == "unit_handler" and bool(code) and code in who.unit_codes
+    # Auditors have no live topic: their pages read the REST API.
     return False
 
 

@@ -4,7 +4,10 @@
   expiry, account active and token version), run again on every client message, so an expired
   token or a deactivated user ends the session at its next message.
 - Topics: `wallboard` ← notifier channel `<prefix>events:wallboard`; `seat:<ext>` ← channel
-  `<prefix>events:desk:<ext>`; snapshots from `callflow.store`.
+  `<prefix>events:desk:<ext>`; snapshots from `callflow.store`. `unit:<code>` ← channel
+  `<prefix>events:unit:<code>` (`tickets.unit_events`, published by the REST layer after a
+  commit); its snapshot holds no tickets: the portal reads them through the REST API, which
+  applies the privacy rules, and then applies the deltas.
 - Commands: the desk's buttons become `callflow.commands` requests on the Redis command bus;
   a seat may only act on its own line and on the call that line is on.
 
@@ -23,7 +26,15 @@ from redis.asyncio import Redis
 
 from agent_desk.api.token_check import TokenChecker
 from agent_desk.api.tokens import InvalidToken, verify_token
-from agent_desk.ws.access import SEAT_PREFIX, WALLBOARD, AuthError, Principal, seat_topic
+from agent_desk.ws.access import (
+    SEAT_PREFIX,
+    UNIT_PREFIX,
+    WALLBOARD,
+    AuthError,
+    Principal,
+    seat_topic,
+    unit_topic,
+)
 from agent_desk.ws.bridge import RedisBridge, Routed
 from agent_desk.ws.hub import Hub
 from agent_desk.ws.routes import ws_router
@@ -51,6 +62,7 @@ from callflow.commands import (
 from callflow.notifier import channel
 from hotline.settings import Settings
 from tickets.db import Database
+from tickets.unit_events import unit_channel
 
 COMMAND_TIMEOUT_S = 5.0
 
@@ -81,10 +93,14 @@ def route_notifier(prefix: str) -> Callable[[str, dict[str, Any]], list[Routed]]
     """Maps callflow.notifier channels to hub topics."""
     wallboard = channel(prefix, "wallboard")
     desk = channel(prefix, "desk:")
+    unit = unit_channel(prefix, "")
 
     def route(name: str, message: dict[str, Any]) -> list[Routed]:
         if name == wallboard:
             return [Routed(WALLBOARD, message["op"], message.get("data"))]
+        if name.startswith(unit):
+            code = name[len(unit) :]
+            return [Routed(unit_topic(code), message["op"], message.get("data"))] if code else []
         if name.startswith(desk):
             ext = name[len(desk) :]
             if ext:
@@ -120,6 +136,10 @@ def snapshots(settings: Settings, redis: Redis) -> Callable[[str, Principal], An
                 "ring_timeout_s": settings.calls.ring_timeout_s,
                 "wrapup_s": settings.calls.wrapup_s,
             }
+        if topic.startswith(UNIT_PREFIX):
+            # No ticket data here (DOMAIN.md §9): "fetch" tells the portal to (re)read its list
+            # through the REST API; the deltas that follow say which ticket to refresh.
+            return {"unit": topic[len(UNIT_PREFIX) :], "tickets": None, "fetch": "rest"}
         raise ValueError(f"no snapshot for topic {topic!r}")
 
     return snapshot

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 import uvicorn
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
@@ -236,6 +237,25 @@ async def test_call_pops_the_desk_and_the_ticket_reaches_the_unit(web: Stack, br
     await expect(portal.locator("#detail-status")).to_have_text("待审核", timeout=WAIT_MS)
     await expect(row.locator(".status")).to_have_text("待审核", timeout=WAIT_MS)
     await shot(portal, "06-portal-replied")
+
+    # The centre sends the reply back through the REST API: the open portal shows it live over
+    # its `unit:<code>` topic (no reload), with a notice.
+    await expect(portal.locator("body")).to_have_attribute("data-live", "1", timeout=WAIT_MS)
+    async with httpx.AsyncClient(base_url=base) as http:
+        login = await http.post("/api/auth/login", json={"username": "supervisor", "password": "demo12345"})
+        headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        r = await http.post(
+            f"/api/tickets/{ticket_no}/review",
+            json={"approve": False, "note": "请补充恢复时间"},
+            headers=headers,
+        )
+        assert r.status_code == 200, r.text
+    await expect(portal.locator("#toast")).to_have_text(
+        f"工单已退回，请重新办理：{ticket_no}", timeout=WAIT_MS
+    )
+    await expect(row.locator(".status")).to_have_text("审核退回", timeout=WAIT_MS)
+    await expect(portal.locator("#detail-status")).to_have_text("审核退回", timeout=WAIT_MS)
+    await shot(portal, "07-portal-sent-back-live")
 
     with contextlib.suppress(Exception):
         await asyncio.wait_for(harness.run_to_end(), 20)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
@@ -18,7 +19,7 @@ from sqlmodel import Session, col, select
 from hotline.handoff import GROUP, HandoffProducer, stream_key
 from hotline.settings import Settings
 from tests.integration.tickets.helpers import T0, Journey, isolated_url, seeded
-from tickets import supervision
+from tickets import supervision, unit_events
 from tickets.contracts import CallRecord
 from tickets.db import Database
 from tickets.models import CallbackTask, CallLink, Ticket, TicketEvent
@@ -114,8 +115,29 @@ async def test_writer_runs_the_supervision_scheduler(
 
                 return await db.run(work) == 3
 
-            async with writer(s, redis, db):
-                await eventually(escalated, "reminder, notice and escalation written")
+            lead = await db.run(
+                lambda session: (
+                    session.exec(select(Ticket).where(Ticket.ticket_no == overdue)).one().lead_unit_code
+                )
+            )
+            assert lead is not None
+            pubsub = redis.pubsub()
+            await pubsub.subscribe(unit_events.unit_channel(redis_prefix, lead))
+            # The confirmation first: from here on every publish reaches this subscriber.
+            confirmed = await pubsub.get_message(timeout=5.0)
+            assert confirmed is not None and confirmed["type"] == "subscribe"
+            try:
+                async with writer(s, redis, db):
+                    await eventually(escalated, "reminder, notice and escalation written")
+                # The lead unit's portal heard of the steps live, without personal data.
+                seen: list[dict[str, object]] = []
+                while (message := await pubsub.get_message(timeout=1.0)) is not None:
+                    seen.append(json.loads(message["data"])["data"])
+            finally:
+                await pubsub.aclose()  # type: ignore[no-untyped-call]
+            assert {(d["ticket_no"], d["unit_code"], d["assigned"]) for d in seen} == {(overdue, lead, True)}
+            assert max(int(str(d["supervision_level"])) for d in seen) == 3
+            assert not any("citizen" in key for d in seen for key in d)
         finally:
             db.dispose()
 

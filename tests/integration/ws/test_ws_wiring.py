@@ -54,6 +54,10 @@ def test_notifier_channels_map_to_topics() -> None:
         ("seat:1001", "connect")
     ]
     assert route("p:events:desk:", {"op": "x"}) == []
+    assert [(r.topic, r.op) for r in route("p:events:unit:u-water", {"op": "ticket", "data": {}})] == [
+        ("unit:u-water", "ticket")
+    ]
+    assert route("p:events:unit:", {"op": "ticket"}) == []
     assert route("other:events:wallboard", {"op": "x"}) == []
 
 
@@ -86,8 +90,10 @@ async def test_snapshots_read_callflow_state(settings: Settings, redis: Redis) -
     assert desk["ring_timeout_s"] == 15  # 004 §11: three rings of 5 s
     board = await snapshot("wallboard", SUPERVISOR)
     assert [s["ext"] for s in board["seats"]] == ["1001"]
+    # A unit's snapshot carries no tickets: the portal reads them through the REST API.
+    assert await snapshot("unit:x", SUPERVISOR) == {"unit": "x", "tickets": None, "fetch": "rest"}
     with pytest.raises(ValueError, match="no snapshot"):
-        await snapshot("unit:x", SUPERVISOR)
+        await snapshot("other:x", SUPERVISOR)
 
 
 @pytest.fixture

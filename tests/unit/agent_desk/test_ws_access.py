@@ -25,6 +25,16 @@ AUDITOR = Principal(username="auditor", role="auditor")
         (SUPERVISOR, "anything", False),
         (UNIT, "wallboard", False),
         (AUDITOR, "wallboard", False),
+        # The unit portal's topic: its own unit's handlers, and the centre's supervisors.
+        (UNIT, "unit:u-water", True),
+        (UNIT, "unit:u-power", False),
+        (UNIT, "unit:", False),
+        (UNIT, "seat:1001", False),
+        (Principal(username="h", role="unit_handler"), "unit:", False),
+        (SEAT, "unit:u-water", False),
+        (AUDITOR, "unit:u-water", False),
+        (SUPERVISOR, "unit:u-water", True),
+        (Principal(username="admin", role="admin"), "unit:u-power", True),
     ],
 )
 def test_topics(who: Principal, topic: str, allowed: bool) -> None:

@@ -1,8 +1,77 @@
 // 承办单位: a handler sees its unit's tickets only (the API scopes them), and signs, contacts the
 // citizen, replies (responsible person + head sign-off, 001 五(四)), asks an extension or returns.
-import { $, api, clear, el, fmtDateTime, requireLogin, toast, userBadge } from "./common.js";
+import { $, api, clear, el, fmtDateTime, Live, requireLogin, toast, userBadge } from "./common.js";
 
-const state = { user: null, selected: null, labels: {} };
+const state = { user: null, selected: null, labels: {}, liveOpen: false, reload: null };
+
+// Only while the websocket is down: the live topic tells us of every change otherwise.
+const FALLBACK_RELOAD_MS = 60000;
+
+// A short notice per ticket delta (tickets.unit_events: no personal data, so the row is re-read).
+function notice(d) {
+  if (!d.assigned) return `工单 ${d.ticket_no} 已移出本单位`;
+  const text = {
+    dispatch: d.role === "assist" ? "新协办工单" : "新工单",
+    decide_return: "新工单（改派）",
+    send_back: "工单已退回，请重新办理",
+    decide_extension: "延期申请已审批",
+    supervise: "工单被督办",
+    leader_instruction: "工单有领导批示",
+    reopen: "工单需重办",
+    callback: "工单已回访",
+    approve: "答复已审核通过",
+    merge: "工单已并单",
+    close: "工单已办结",
+  }[d.action];
+  return text ? `${text}：${d.ticket_no}` : `工单 ${d.ticket_no} ${state.labels[d.action] || "已更新"}`;
+}
+
+// Several deltas in a burst cost one REST read of the list.
+function scheduleReload() {
+  if (state.reload) return;
+  state.reload = setTimeout(async () => {
+    state.reload = null;
+    await loadTickets();
+  }, 100);
+}
+
+// What the unit itself does: its handler already saw "…成功"; the list is refreshed silently.
+const OWN_ACTIONS = new Set(["sign", "first_contact", "reply", "ask_extension", "ask_return", "assist_note"]);
+
+async function onDelta(_topic, op, d) {
+  if (op !== "ticket" || !d) return;
+  if (!OWN_ACTIONS.has(d.action) || !d.assigned) toast(notice(d), "info");
+  scheduleReload();
+  if (d.ticket_no !== state.selected) return;
+  if (d.assigned) {
+    await openTicket(d.ticket_no).catch((exc) => toast(exc.message, "error"));
+  } else {
+    state.selected = null;
+    $("#detail-card").hidden = true;
+  }
+}
+
+function startLive() {
+  const live = new Live({
+    onSnapshot: () => {
+      // The snapshot holds no tickets (no personal data on the topic): re-read the list via REST.
+      scheduleReload();
+      document.body.dataset.live = "1";
+    },
+    onDelta: (topic, op, data) => onDelta(topic, op, data),
+    onStatus: (status) => {
+      state.liveOpen = status === "open";
+      const box = $("#live-status");
+      box.textContent = status === "open" ? "实时连接正常" : status === "connecting" ? "连接中…" : "连接断开，重连中";
+      box.className = `live-status ${status}`;
+    },
+  });
+  live.subscribe(`unit:${state.user.unit_code}`);
+  live.connect();
+  setInterval(() => {
+    if (!state.liveOpen) loadTickets();
+  }, FALLBACK_RELOAD_MS);
+}
 
 function daysLeft(n) {
   if (n === null || n === undefined) return el("span", { class: "muted" }, "—");
@@ -139,7 +208,7 @@ async function main() {
   $("#btn-refresh").onclick = loadTickets;
   state.labels = (await api("/api/web/meta")).action_labels;
   await loadTickets();
-  setInterval(loadTickets, 30000);
+  startLive();
   document.body.dataset.ready = "1";
 }
 
