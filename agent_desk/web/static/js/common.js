@@ -143,6 +143,15 @@ export function userBadge(user) {
 
 // One connection to /ws: subscribes topics, keeps the last (epoch, seq) per topic so a reconnect
 // replays what was missed, answers heartbeats, and turns commands into promises.
+const LIVE_STATUS_TEXT = { open: "实时连接正常", connecting: "连接中…" };
+
+/** Shows the websocket state in the page header's #live-status badge (every live page has one). */
+export function showLiveStatus(status) {
+  const box = $("#live-status");
+  box.textContent = LIVE_STATUS_TEXT[status] || "连接断开，重连中";
+  box.className = `live-status ${status}`;
+}
+
 export class Live {
   constructor({ onSnapshot, onDelta, onStatus }) {
     this.onSnapshot = onSnapshot;

@@ -1,7 +1,7 @@
 // 坐席工作台: the seat's line live over the websocket (topic seat:<ext>), the ticket form written
 // while talking (DOMAIN.md §2 边接听边记录), knowledge base, call control and the callback list.
 import {
-  $, api, clear, el, fmtDateTime, fmtDuration, Live, requireLogin, since, STATE_LABELS, toast, userBadge,
+  $, api, clear, el, fmtDateTime, fmtDuration, Live, requireLogin, showLiveStatus, since, STATE_LABELS, toast, userBadge,
 } from "./common.js";
 
 const state = {
@@ -476,11 +476,7 @@ async function main() {
   const live = new Live({
     onSnapshot,
     onDelta,
-    onStatus: (status) => {
-      const box = $("#live-status");
-      box.textContent = status === "open" ? "实时连接正常" : status === "connecting" ? "连接中…" : "连接断开，重连中";
-      box.className = `live-status ${status}`;
-    },
+    onStatus: showLiveStatus,
   });
   state.live = live;
   if (state.user.extension) live.subscribe(`seat:${state.user.extension}`);

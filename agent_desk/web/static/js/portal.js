@@ -1,6 +1,6 @@
 // 承办单位: a handler sees its unit's tickets only (the API scopes them), and signs, contacts the
 // citizen, replies (responsible person + head sign-off, 001 五(四)), asks an extension or returns.
-import { $, api, clear, el, fmtDateTime, Live, requireLogin, toast, userBadge } from "./common.js";
+import { $, api, clear, el, fmtDateTime, Live, requireLogin, showLiveStatus, toast, userBadge } from "./common.js";
 
 const state = { user: null, selected: null, labels: {}, liveOpen: false, reload: null };
 
@@ -61,9 +61,7 @@ function startLive() {
     onDelta: (topic, op, data) => onDelta(topic, op, data),
     onStatus: (status) => {
       state.liveOpen = status === "open";
-      const box = $("#live-status");
-      box.textContent = status === "open" ? "实时连接正常" : status === "connecting" ? "连接中…" : "连接断开，重连中";
-      box.className = `live-status ${status}`;
+      showLiveStatus(status);
     },
   });
   live.subscribe(`unit:${state.user.unit_code}`);

@@ -1,6 +1,6 @@
 // 监控大屏: queues, seats, calls and alerts live over the websocket (topic "wallboard"); overdue
 // tickets by unit and the day's charts from the REST API.
-import { $, api, clear, el, fmtDateTime, fmtDuration, fmtPercent, fmtTime, Live, requireLogin, since, STATE_LABELS, toast, userBadge } from "./common.js";
+import { $, api, clear, el, fmtDateTime, fmtDuration, fmtPercent, fmtTime, Live, requireLogin, showLiveStatus, since, STATE_LABELS, toast, userBadge } from "./common.js";
 import { horizontalBars, stackedColumns } from "./charts.js";
 
 const state = {
@@ -253,11 +253,7 @@ async function main() {
   const live = new Live({
     onSnapshot,
     onDelta,
-    onStatus: (status) => {
-      const box = $("#live-status");
-      box.textContent = status === "open" ? "实时连接正常" : status === "connecting" ? "连接中…" : "连接断开，重连中";
-      box.className = `live-status ${status}`;
-    },
+    onStatus: showLiveStatus,
   });
   state.live = live;
   live.subscribe("wallboard");
