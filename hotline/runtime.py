@@ -85,6 +85,8 @@ async def _recordings_housekeeping(settings: Settings, db: Database) -> None:
     from recordings.transcribe import PostCallTranscriber
 
     store = RecordingStore(settings.recordings_dir, settings.asterisk_recordings_dir)
+    # Deliberately not the IVR's recogniser: minute-long recordings on its worker pool would make
+    # live utterances miss their transcription deadline in the call path.
     recognizer = SpeechRecognizer(settings.vosk_model_path, settings.vosk_model_sha256, settings.vosk_workers)
     try:
         async with asyncio.TaskGroup() as group:
