@@ -28,15 +28,20 @@ MISSED_OUTCOMES = ("abandoned", "unanswered")
 _TYPES = {t.value for t in TicketType}
 
 
-def ingest_record(session: Session, record: HandoffRecord, settings: Settings, now: datetime) -> None:
+def ingest_record(
+    session: Session, record: HandoffRecord, settings: Settings, now: datetime
+) -> list[tuple[str, datetime]]:
+    """Writes one hand-off record; returns (ticket number, time of the change) for each ticket
+    whose state the units see changed, so the caller can tell their portals after the commit."""
     if isinstance(record, CallRecord):
         _ingest_call(session, record, settings, now)
-    elif isinstance(record, ReferralRecord):
+        return []  # a call links to a ticket or opens a draft: no unit's view changes
+    if isinstance(record, ReferralRecord):
         _ingest_referral(session, record)
-    elif isinstance(record, SurveyResult):
-        _ingest_survey(session, record, settings, now)
-    else:  # pragma: no cover - the discriminated union has no other member
-        raise TypeError(f"unknown hand-off record {type(record).__name__}")
+        return []
+    if isinstance(record, SurveyResult):
+        return _ingest_survey(session, record, settings, now)
+    raise TypeError(f"unknown hand-off record {type(record).__name__}")  # pragma: no cover
 
 
 def _ingest_call(session: Session, record: CallRecord, settings: Settings, now: datetime) -> None:
@@ -174,12 +179,14 @@ def _ingest_referral(session: Session, record: ReferralRecord) -> None:
         session.add(link)
 
 
-def _ingest_survey(session: Session, record: SurveyResult, settings: Settings, now: datetime) -> None:
+def _ingest_survey(
+    session: Session, record: SurveyResult, settings: Settings, now: datetime
+) -> list[tuple[str, datetime]]:
     seen = session.exec(
         select(Survey.id).where(Survey.ticket_no == record.ticket_no, Survey.linkedid == record.linkedid)
     ).first()
     if seen is not None:
-        return
+        return []
     ticket = _ticket(session, record.ticket_no)
     if ticket is None:
         # Left pending, then dead-lettered by the consumer: kept, never silently dropped.
@@ -201,7 +208,7 @@ def _ingest_survey(session: Session, record: SurveyResult, settings: Settings, n
             service.Ctx(settings, record.at),
             linkedid=record.linkedid,
         )
-        return
+        return [(ticket.ticket_no, record.at)]
     # Unanswered, or the ticket has moved on (a seat already called back): kept as a record.
     session.add(
         Survey(
@@ -237,6 +244,7 @@ def _ingest_survey(session: Session, record: SurveyResult, settings: Settings, n
         else f"工单状态为{ticket.status},回访结果仅存档",
         data={"linkedid": record.linkedid},
     )
+    return []  # the ticket's state and clocks are as they were
 
 
 def _minutes(n: int) -> timedelta:

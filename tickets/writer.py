@@ -29,8 +29,16 @@ SUPERVISION_INTERVAL_S = 60.0
 
 
 def make_consumer(settings: Settings, redis: Redis, db: Database, node: str) -> HandoffConsumer:
+    def ingest(session: Session, record: HandoffRecord) -> list[UnitDelta]:
+        changed = ingest_record(session, record, settings, datetime.now(UTC))
+        # Collected in the ingest's own transaction, so a delta never describes an uncommitted state.
+        return [delta for no, at in changed for delta in collect_tickets(session, [no], at)]
+
     async def handle(record: HandoffRecord) -> None:
-        await db.run(lambda session: ingest_record(session, record, settings, datetime.now(UTC)))
+        deltas = await db.run(lambda session: ingest(session, record))
+        if deltas:
+            # After the commit; a Redis failure is logged inside and the portal resyncs later.
+            await publish(redis, settings.redis_prefix, deltas)
 
     return HandoffConsumer(redis, settings.redis_prefix, f"ticket-writer-{node}", handle)
 

@@ -261,6 +261,53 @@ async def test_call_pops_the_desk_and_the_ticket_reaches_the_unit(web: Stack, br
         await asyncio.wait_for(harness.run_to_end(), 20)
 
 
+async def test_portal_keeps_a_draft_reply_when_a_live_delta_redraws_the_ticket(
+    web: Stack, browser: Browser
+) -> None:
+    async with httpx.AsyncClient(base_url=web.base) as http:
+
+        async def token(username: str) -> dict[str, str]:
+            r = await http.post("/api/auth/login", json={"username": username, "password": "demo12345"})
+            return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+        async def post(headers: dict[str, str], path: str, body: dict[str, object]) -> dict[str, object]:
+            r = await http.post(path, json=body, headers=headers)
+            assert r.status_code in (200, 201), r.text
+            return dict(r.json())
+
+        seat, unit, supervisor = await token("seat1001"), await token(f"unit-{UNIT}"), await token("supervisor")
+        created = await post(
+            seat,
+            "/api/tickets",
+            {"channel": "web", "type": "求助", "content": "和平里小区停水两天,请尽快恢复供水"},
+        )
+        no = str(created["ticket_no"])
+        await post(seat, f"/api/tickets/{no}/dispatch", {"lead_unit_code": UNIT})
+
+        _ctx, portal = await open_page(browser, f"{web.base}/portal", f"unit-{UNIT}")
+        await expect(portal.locator("body")).to_have_attribute("data-live", "1", timeout=WAIT_MS)
+        await portal.locator(f'#tickets tr[data-ticket="{no}"]').click()
+        await expect(portal.locator("#form-sign")).to_be_visible(timeout=WAIT_MS)
+        # Signing and contacting from another desk of the unit: the open page redraws live.
+        await post(unit, f"/api/tickets/{no}/sign", {"note": ""})
+        await post(unit, f"/api/tickets/{no}/first-contact", {"note": "已电话联系"})
+        await expect(portal.locator("#form-reply")).to_be_visible(timeout=WAIT_MS)
+
+        draft = "经核查为管网抢修导致停水"
+        await portal.fill("#form-reply input[name=person]", "张工")
+        await portal.fill("#form-reply textarea[name=text]", draft)
+        # The centre supervises the ticket while the handler is typing its reply.
+        await post(supervisor, f"/api/tickets/{no}/supervise", {"note": "请加快办理"})
+        await expect(portal.locator("#toast")).to_have_text(f"工单被督办：{no}", timeout=WAIT_MS)
+        await expect(portal.locator("#detail table tr", has_text="督办")).to_have_count(1, timeout=WAIT_MS)
+        # Redrawn with the new history, and the draft and the cursor are where the handler left them.
+        await expect(portal.locator("#form-reply textarea[name=text]")).to_have_value(draft)
+        await expect(portal.locator("#form-reply input[name=person]")).to_have_value("张工")
+        await expect(portal.locator("#form-reply textarea[name=text]")).to_be_focused()
+        await portal.keyboard.type("，已恢复供水。")
+        await expect(portal.locator("#form-reply textarea[name=text]")).to_have_value(f"{draft}，已恢复供水。")
+
+
 async def test_public_page_searches_the_knowledge_base(web: Stack, browser: Browser) -> None:
     base = web.base
     context = await browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")

@@ -38,10 +38,13 @@ def call(linkedid: str, outcome: str = "answered", **over: object) -> CallRecord
     return CallRecord.model_validate(data)
 
 
-def ingest_twice(db: Database, settings: Settings, record: object) -> None:
+def ingest_twice(db: Database, settings: Settings, record: object) -> list[list[tuple[str, datetime]]]:
+    """Ingests `record` twice (a redelivery); returns what each ingest reported as changed."""
+    changed = []
     for _ in range(2):
         with db.session() as s:
-            ingest_record(s, record, settings, NOW)  # type: ignore[arg-type]
+            changed.append(ingest_record(s, record, settings, NOW))  # type: ignore[arg-type]
+    return changed
 
 
 def count(s: Session, model: type) -> int:
@@ -152,7 +155,8 @@ def test_satisfied_survey_closes_the_ticket_once(
     db: Database, seeded_settings: Settings, journey: Journey
 ) -> None:
     no = journey.approved()
-    ingest_twice(db, seeded_settings, survey(no, "s.1", "satisfied"))
+    # The units' portals hear of the change once: the redelivery changes nothing.
+    assert ingest_twice(db, seeded_settings, survey(no, "s.1", "satisfied")) == [[(no, NOW)], []]
     with db.session() as s:
         t = s.exec(select(Ticket).where(Ticket.ticket_no == no)).one()
         assert (t.status, t.satisfaction, t.resolved, t.callback_count) == ("closed", "satisfied", True, 1)
@@ -164,7 +168,7 @@ def test_dissatisfied_survey_reopens_per_003_11(
     db: Database, seeded_settings: Settings, journey: Journey
 ) -> None:
     no = journey.approved()
-    ingest_twice(db, seeded_settings, survey(no, "s.2", "dissatisfied"))
+    assert ingest_twice(db, seeded_settings, survey(no, "s.2", "dissatisfied")) == [[(no, NOW)], []]
     with db.session() as s:
         t = s.exec(select(Ticket).where(Ticket.ticket_no == no)).one()
         assert (t.status, t.reopen_count, t.lead_unit_code) == ("dispatched", 1, "dept-urban")
@@ -176,7 +180,8 @@ def test_unanswered_survey_keeps_the_callback_task_open(
     db: Database, seeded_settings: Settings, journey: Journey
 ) -> None:
     no = journey.approved()
-    ingest_twice(db, seeded_settings, survey(no, "s.3", None, answered=False))
+    # Nothing a unit sees has changed: no portal delta.
+    assert ingest_twice(db, seeded_settings, survey(no, "s.3", None, answered=False)) == [[], []]
     with db.session() as s:
         t = s.exec(select(Ticket).where(Ticket.ticket_no == no)).one()
         assert t.status == "approved"

@@ -20,7 +20,7 @@ from hotline.handoff import GROUP, HandoffProducer, stream_key
 from hotline.settings import Settings
 from tests.integration.tickets.helpers import T0, Journey, isolated_url, seeded
 from tickets import supervision, unit_events
-from tickets.contracts import CallRecord
+from tickets.contracts import CallRecord, SurveyResult
 from tickets.db import Database
 from tickets.models import CallbackTask, CallLink, Ticket, TicketEvent
 from tickets.writer import run_ticket_writer
@@ -142,6 +142,55 @@ async def test_writer_runs_the_supervision_scheduler(
             db.dispose()
 
 
+async def test_a_survey_from_the_stream_reaches_the_units_portal_live(
+    settings: Settings, redis: Redis, redis_prefix: str, db_url: str, tmp_path: Path
+) -> None:
+    with isolated_url(db_url) as url:
+        s = seeded(settings, url)
+        db = Database(url, pool_size=2)
+        producer = HandoffProducer(redis, redis_prefix, tmp_path / "spool.jsonl")
+        try:
+            no = Journey(db, s).approved(T0)
+            pubsub = redis.pubsub()
+            await pubsub.subscribe(unit_events.unit_channel(redis_prefix, "dept-urban"))
+            confirmed = await pubsub.get_message(timeout=5.0)
+            assert confirmed is not None and confirmed["type"] == "subscribe"
+            try:
+                # 不满意 → the ticket goes back to the unit (003 §11): its portal must show it at once.
+                await producer.publish(
+                    SurveyResult(
+                        ticket_no=no,
+                        linkedid="w.survey",
+                        phone="13812345678",
+                        satisfaction="dissatisfied",
+                        resolved=False,
+                        answered=True,
+                        at=T0 + timedelta(days=1),
+                    )
+                )
+                async with writer(s, redis, db):
+                    await eventually(lambda: _stream_empty(redis, redis_prefix), "survey acknowledged")
+                seen: list[dict[str, object]] = []
+                while (message := await pubsub.get_message(timeout=1.0)) is not None:
+                    seen.append(json.loads(message["data"])["data"])
+            finally:
+                await pubsub.aclose()  # type: ignore[no-untyped-call]
+            # The supervision pass may speak of the (old, approved) ticket too; the survey's
+            # delta is the one that tells the unit the ticket is back on its desk.
+            back = [d for d in seen if d["status"] == "dispatched"]
+            assert len(back) == 1, seen
+            delta = back[0]
+            assert (delta["ticket_no"], delta["action"], delta["assigned"], delta["role"]) == (
+                no,
+                "reopen",
+                True,
+                "lead",
+            )
+            assert not any("citizen" in key or "phone" in key for key in delta)
+        finally:
+            db.dispose()
+
+
 @pytest.mark.postgres
 async def test_records_wait_in_the_stream_while_the_database_is_down(
     settings: Settings, redis: Redis, redis_prefix: str, postgres_database: str, tmp_path: Path
@@ -197,7 +246,10 @@ async def _is(value: Awaitable[tuple[int, int, int]], expected: tuple[int, int, 
 
 
 async def _stream_empty(redis: Redis, prefix: str) -> bool:
-    pending = await redis.xpending(stream_key(prefix), GROUP)
+    try:
+        pending = await redis.xpending(stream_key(prefix), GROUP)
+    except ResponseError:  # the writer has not created its group yet
+        return False
     return int(pending["pending"]) == 0 and int(await redis.xlen(stream_key(prefix))) == 0
 
 

@@ -2,7 +2,7 @@
 // citizen, replies (responsible person + head sign-off, 001 五(四)), asks an extension or returns.
 import { $, api, clear, el, fmtDateTime, Live, requireLogin, showLiveStatus, toast, userBadge } from "./common.js";
 
-const state = { user: null, selected: null, labels: {}, liveOpen: false, reload: null };
+const state = { user: null, selected: null, labels: {}, liveOpen: false, reload: null, openSeq: 0 };
 
 // Only while the websocket is down: the live topic tells us of every change otherwise.
 const FALLBACK_RELOAD_MS = 60000;
@@ -47,6 +47,7 @@ async function onDelta(_topic, op, d) {
     await openTicket(d.ticket_no).catch((exc) => toast(exc.message, "error"));
   } else {
     state.selected = null;
+    $("#detail").dataset.ticket = "";
     $("#detail-card").hidden = true;
   }
 }
@@ -114,6 +115,7 @@ function actionForm(title, id, fields, submit) {
     try {
       await submit(form);
       toast(`${title}成功`, "ok");
+      form.reset(); // done: what was typed must not come back as a draft when the detail re-renders
       await Promise.all([loadTickets(), openTicket(state.selected)]);
     } catch (exc) {
       toast(exc.message, "error");
@@ -126,9 +128,41 @@ function actionForm(title, id, fields, submit) {
 
 const field = (label, input) => el("label", {}, label, input);
 
+// What the handler has typed into the open ticket's forms, and where the cursor is: a live delta
+// (the unit's own sign, a supervisor's 督办) re-renders the detail and must not wipe a draft reply.
+function takeDrafts(no) {
+  const drafts = { no, values: new Map(), focus: null };
+  if ($("#detail").dataset.ticket !== no) return drafts;
+  for (const input of $("#detail").querySelectorAll("form[id] [name]")) {
+    const key = `${input.form.id}/${input.name}`;
+    drafts.values.set(key, input.value);
+    if (input === document.activeElement) {
+      drafts.focus = { key, start: input.selectionStart, end: input.selectionEnd };
+    }
+  }
+  return drafts;
+}
+
+function restoreDrafts(drafts) {
+  for (const input of $("#detail").querySelectorAll("form[id] [name]")) {
+    const key = `${input.form.id}/${input.name}`;
+    if (drafts.values.has(key)) input.value = drafts.values.get(key);
+    if (drafts.focus && drafts.focus.key === key) {
+      input.focus();
+      if (drafts.focus.start !== null && typeof input.setSelectionRange === "function") {
+        input.setSelectionRange(drafts.focus.start, drafts.focus.end);
+      }
+    }
+  }
+}
+
 async function openTicket(no) {
   state.selected = no;
+  const seq = ++state.openSeq;
   const [t, events] = await Promise.all([api(`/api/tickets/${no}`), api(`/api/tickets/${no}/events`)]);
+  // Two reads in flight (a submit and a delta): only the newest one draws.
+  if (seq !== state.openSeq) return;
+  const drafts = takeDrafts(no);
   const post = (path, body) => api(`/api/tickets/${no}/${path}`, { method: "POST", body });
   const allowed = new Set(t.allowed_actions);
   const forms = [];
@@ -196,6 +230,8 @@ async function openTicket(no) {
       events.map((e) => el("tr", {}, el("td", {}, fmtDateTime(e.at)), el("td", {}, e.actor), el("td", {}, state.labels[e.action] || e.action), el("td", {}, e.note))),
     ),
   );
+  $("#detail").dataset.ticket = no;
+  restoreDrafts(drafts);
   $("#detail-card").hidden = false;
   for (const tr of document.querySelectorAll("#tickets tr")) tr.classList.toggle("selected", tr.dataset.ticket === no);
 }
