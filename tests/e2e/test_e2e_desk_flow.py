@@ -275,7 +275,8 @@ async def test_portal_keeps_a_draft_reply_when_a_live_delta_redraws_the_ticket(
             assert r.status_code in (200, 201), r.text
             return dict(r.json())
 
-        seat, unit, supervisor = await token("seat1001"), await token(f"unit-{UNIT}"), await token("supervisor")
+        seat, supervisor = await token("seat1001"), await token("supervisor")
+        unit = await token(f"unit-{UNIT}")
         created = await post(
             seat,
             "/api/tickets",
@@ -305,7 +306,8 @@ async def test_portal_keeps_a_draft_reply_when_a_live_delta_redraws_the_ticket(
         await expect(portal.locator("#form-reply input[name=person]")).to_have_value("张工")
         await expect(portal.locator("#form-reply textarea[name=text]")).to_be_focused()
         await portal.keyboard.type("，已恢复供水。")
-        await expect(portal.locator("#form-reply textarea[name=text]")).to_have_value(f"{draft}，已恢复供水。")
+        reply_text = portal.locator("#form-reply textarea[name=text]")
+        await expect(reply_text).to_have_value(f"{draft}，已恢复供水。")
 
 
 async def test_public_page_searches_the_knowledge_base(web: Stack, browser: Browser) -> None:
