@@ -23,28 +23,10 @@ from hotline import dialplan
 from hotline.settings import DEV_AMI_SECRET, QueueDef, Settings
 
 FILES = (
-    "asterisk.conf",
-    "modules.conf",
-    "logger.conf",
-    "pjsip.conf",
-    "rtp.conf",
-    "http.conf",
-    "extensions.conf",
-    "queues.conf",
-    "manager.conf",
-    "confbridge.conf",
-    "musiconhold.conf",
-    "cdr.conf",
-    "cdr_manager.conf",
-    "cel.conf",
-    "features.conf",
-    "indications.conf",
-    "ccss.conf",
-    "acl.conf",
-    "udptl.conf",
-    "pjproject.conf",
-    "stasis.conf",
-    "queuerules.conf",
+    "asterisk.conf", "modules.conf", "logger.conf", "pjsip.conf", "rtp.conf", "http.conf",
+    "extensions.conf", "queues.conf", "manager.conf", "confbridge.conf", "musiconhold.conf",
+    "cdr.conf", "cdr_manager.conf", "cel.conf", "features.conf", "indications.conf", "ccss.conf",
+    "acl.conf", "udptl.conf", "pjproject.conf", "stasis.conf", "queuerules.conf",
 )
 
 # Queue names appear inside dialplan expressions and as section names: keep them plain.

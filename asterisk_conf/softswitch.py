@@ -159,14 +159,8 @@ class SoftswitchSettings(BaseModel):
     language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(_[A-Z]{2})?$")] = "zh"
 
     @field_validator(
-        "external_address",
-        "stun_server",
-        "tls_cert_file",
-        "tls_key_file",
-        "agi_address",
-        "failsafe_agi",
-        "moh_directory",
-        mode="before",
+        "external_address", "stun_server", "tls_cert_file", "tls_key_file", "agi_address", "failsafe_agi",
+        "moh_directory", mode="before",
     )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
@@ -184,11 +178,8 @@ class SoftswitchSettings(BaseModel):
         clash = set(exts) & set(names)
         if clash:
             raise ValueError(f"softswitch: {sorted(clash)} is both a seat and a trunk name")
-        routes = [
-            ("citizen_route", self.citizen_route),
-            ("unit_route", self.unit_route),
-            ("emergency.primary", self.emergency.primary),
-        ]
+        routes = [("citizen_route", self.citizen_route), ("unit_route", self.unit_route),
+                  ("emergency.primary", self.emergency.primary)]
         if self.emergency.alternative is not None:
             routes.append(("emergency.alternative", self.emergency.alternative))
         for label, route in routes:

@@ -58,13 +58,8 @@ async def test_records_round_trip_in_order_and_are_acked(
         call("1.1"),
         EmergencyReferral(linkedid="1.2", caller="138", target="119", source="ivr", reason="fire", at=NOW),
         SurveyResult(
-            ticket_no="12345-20261122-000001",
-            linkedid="1.3",
-            phone="138",
-            satisfaction="satisfied",
-            resolved=True,
-            answered=True,
-            at=NOW,
+            ticket_no="12345-20261122-000001", linkedid="1.3", phone="138", satisfaction="satisfied",
+            resolved=True, answered=True, at=NOW,
         ),
     ]
     for record in sent:

@@ -219,7 +219,9 @@ def test_seats_register_and_webrtc_seats_get_a_websocket_transport() -> None:
     assert (http.get("tlsenable"), http.get("tlsbindaddr")) == ("yes", "127.0.0.1:8089")
     modules = loaded_modules(sections(files, "modules.conf"))
     assert {"res_http_websocket", "res_pjsip_transport_websocket", "res_srtp"} <= modules
-    assert dialplan_lines(files, dialplan.CTX_SEATS, "2002")[0].startswith("2002,1,Dial(PJSIP/2002,")
+    assert dialplan_lines(files, dialplan.CTX_SEATS, "2002")[0].startswith(
+        "2002,1,Dial(PJSIP/2002,"
+    )
     assert check(files, s) == []
 
 
