@@ -220,3 +220,9 @@ async def test_thousands_of_concurrent_sessions(settings: Settings, redis: Redis
         assert all(a.variables[VAR_QUEUE] == "q-general" for a in answers)
         await _quiet()
         assert ivr.server.active_sessions == 0
+
+
+async def test_each_variant_runs_on_its_event_loop(request: pytest.FixtureRequest) -> None:
+    # tests/ivr_loops.py: the [uvloop] variants must really exercise uvloop's transports.
+    on_uvloop = type(asyncio.get_running_loop()).__module__.startswith("uvloop")
+    assert on_uvloop == request.node.name.endswith("[uvloop]")
