@@ -78,9 +78,9 @@ def main(argv: list[str] | None = None) -> int:
             seed_demo(settings)
         return 0
     if args.command == "prompts":
-        from ivr.prompts import generate_prompts
+        from ivr.prompts import generate_prompts, prompt_texts
 
-        for path in generate_prompts(settings.prompts_dir):
+        for path in generate_prompts(settings.prompts_dir, prompt_texts(settings.ivr_menu)):
             print(path)
         return 0
     return 2

@@ -74,6 +74,25 @@ class QueueDef(BaseModel):
     overflow_to: str | None = None
 
 
+class MenuOption(BaseModel):
+    """One key of the optional DTMF menu (HOTLINE_IVR_MENU, used when HOTLINE_IVR_DTMF_MENU is on)."""
+
+    digit: str = Field(pattern=r"^[0-9]$")
+    # What the caller hears before "请按<digit>"; the menu prompt is generated from these.
+    label: str = Field(min_length=2, max_length=20)
+    queue: str
+    # 003 §10: a key for water, power, gas and heating outages is answered first, as urgent.
+    urgent: bool = False
+
+
+def default_menu() -> list[MenuOption]:
+    return [
+        MenuOption(digit="1", label="政务咨询", queue="q-general"),
+        MenuOption(digit="2", label="水电气暖紧急问题", queue="q-priority", urgent=True),
+        MenuOption(digit="3", label="企业诉求", queue="q-enterprise"),
+    ]
+
+
 def _default_queues() -> list[QueueDef]:
     return [
         QueueDef(name="q-general", title="综合服务", overflow_to="q-backup"),
@@ -158,6 +177,7 @@ class Settings(BaseSettings):
     vosk_workers: int = 2
 
     ivr_dtmf_menu: bool = False
+    ivr_menu: list[MenuOption] = Field(default_factory=default_menu)
     ivr_speech_capture: bool = True
     ivr_record_max_s: int = 15
     prompts_dir: Path = Path("var/prompts")
@@ -201,6 +221,18 @@ class Settings(BaseSettings):
         for queue in used:
             if queue not in names:
                 raise ValueError(f"queue {queue!r} is used but not defined in HOTLINE_QUEUES")
+        digits = [o.digit for o in self.ivr_menu]
+        if len(set(digits)) != len(digits):
+            raise ValueError(f"HOTLINE_IVR_MENU gives a digit twice: {digits}")
+        if self.ivr_dtmf_menu:
+            if not self.ivr_menu:
+                raise ValueError("HOTLINE_IVR_DTMF_MENU is on but HOTLINE_IVR_MENU has no option")
+            for option in self.ivr_menu:
+                if option.queue not in names:
+                    raise ValueError(
+                        f"HOTLINE_IVR_MENU key {option.digit} goes to {option.queue!r}, "
+                        "which is not defined in HOTLINE_QUEUES"
+                    )
         for q in self.queues:
             if q.overflow_to is not None and q.overflow_to not in names:
                 raise ValueError(f"queue {q.name!r} overflows to undefined queue {q.overflow_to!r}")

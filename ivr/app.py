@@ -14,7 +14,7 @@ from ivr.emergency import EmergencyDetector
 from ivr.flows.common import IvrDeps, Publisher, Transcriber
 from ivr.flows.intake import run_intake
 from ivr.flows.survey import run_survey
-from ivr.prompts import PromptLibrary
+from ivr.prompts import PromptLibrary, prompt_texts
 from ivr.speech import SpeechRecognizer
 from tickets.db import Database
 
@@ -52,11 +52,16 @@ def make_deps(
     classifier: Classifier | None,
     speech: Transcriber | None,
 ) -> IvrDeps:
-    prompts = PromptLibrary(settings.prompts_dir)
+    prompts = PromptLibrary(settings.prompts_dir, prompt_texts(settings.ivr_menu))
     if prompts.missing:
         log.warning(
             "ivr: prompts %s missing in %s (run `hotline prompts`); a beep plays instead",
             ", ".join(prompts.missing),
+            settings.prompts_dir,
+        )
+    if settings.ivr_dtmf_menu and "menu" in prompts.stale:
+        log.warning(
+            "ivr: the menu prompt in %s names other keys than HOTLINE_IVR_MENU (run `hotline prompts`)",
             settings.prompts_dir,
         )
     utterances = (settings.recordings_dir / "utterances").resolve()

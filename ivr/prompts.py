@@ -8,21 +8,38 @@ quantities. A city replaces a file with a recorded voice of the same name at any
 
 from __future__ import annotations
 
+import json
+import logging
 import shutil
 import subprocess
 import tempfile
 import wave
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from hotline.settings import MenuOption, default_menu
+
+log = logging.getLogger(__name__)
+
 SAMPLE_RATE = 8000
+# Which text each file was generated from: a menu changed in the settings after `hotline prompts`
+# would otherwise play the old keys without anyone noticing.
+MANIFEST = "prompts.json"
+# Keys are read as single digits ("请按一"), not as numbers.
+KEY_WORDS = dict(zip("0123456789", "零一二三四五六七八九", strict=True))
+
+
+def menu_text(menu: Sequence[MenuOption]) -> str:
+    """The menu prompt for the configured keys (settings.ivr_menu)."""
+    return "，".join(f"{o.label}请按{KEY_WORDS[o.digit]}" for o in menu) + "，或直接等待人工服务。"
+
 
 PROMPTS: Mapping[str, str] = {
     # 004 §11 / GB/T 33358: no menu by default, a human within 15 s, so the greeting is short
     # and names the emergency numbers (DOMAIN.md §3).
     "greeting": "您好，幺二三四五热线。紧急情况请拨幺幺零、幺幺九、幺二零、幺二二。",
     "say-request": "请简要说出您的诉求，说完请按井号键。",
-    "menu": "政务咨询请按一，水电气暖紧急问题请按二，企业诉求请按三，或直接等待人工服务。",
+    "menu": menu_text(default_menu()),
     "transfer": "正在为您转接人工服务，请稍候。",
     "utility": "您反映的是水电气暖紧急问题，正在为您优先转接。",
     "emergency-fire": "您反映的是火警，正在为您转接幺幺九，请不要挂机。",
@@ -45,8 +62,14 @@ class PromptError(RuntimeError):
     pass
 
 
-def generate_prompts(out_dir: Path) -> list[Path]:
-    """Writes every prompt as `<name>.wav` (8 kHz, 16-bit, mono); returns the paths written."""
+def prompt_texts(menu: Sequence[MenuOption]) -> dict[str, str]:
+    """Every prompt's text for a deployment: the fixed ones and its own menu."""
+    return {**PROMPTS, "menu": menu_text(menu)}
+
+
+def generate_prompts(out_dir: Path, texts: Mapping[str, str] = PROMPTS) -> list[Path]:
+    """Writes every prompt as `<name>.wav` (8 kHz, 16-bit, mono) and the manifest of their texts;
+    returns the paths of the prompts written."""
     espeak = shutil.which("espeak-ng")
     sox = shutil.which("sox")
     if espeak is None or sox is None:
@@ -54,7 +77,7 @@ def generate_prompts(out_dir: Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="hotline-prompts-") as tmp:
-        for name, text in PROMPTS.items():
+        for name, text in texts.items():
             raw = Path(tmp) / f"{name}.wav"
             out = out_dir / f"{name}.wav"
             _run([espeak, "-v", "cmn", "-s", "220", "-w", str(raw), text])
@@ -76,6 +99,10 @@ def generate_prompts(out_dir: Path) -> list[Path]:
             )
             part.replace(out)
             written.append(out)
+    manifest = out_dir / MANIFEST
+    part = manifest.with_suffix(".part")
+    part.write_text(json.dumps(dict(texts), ensure_ascii=False, indent=1), encoding="utf-8")
+    part.replace(manifest)
     return written
 
 
@@ -96,8 +123,9 @@ class PromptLibrary:
     Asterisk and this service must see the same directory (one host, or a shared volume).
     """
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, texts: Mapping[str, str] = PROMPTS) -> None:
         self._dir = directory.resolve()
+        self._texts = dict(texts)
         self._seconds: dict[str, float] = {}
         for name in PROMPTS:
             path = self._dir / f"{name}.wav"
@@ -110,6 +138,22 @@ class PromptLibrary:
     @property
     def missing(self) -> list[str]:
         return [name for name in PROMPTS if name not in self._seconds]
+
+    @property
+    def stale(self) -> list[str]:
+        """Prompts generated from another text than this deployment's (e.g. the menu changed);
+        a file without a manifest entry (a city's own recording) is taken as it is."""
+        try:
+            generated = json.loads((self._dir / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return []
+        if not isinstance(generated, dict):
+            return []
+        return [
+            name
+            for name, text in self._texts.items()
+            if name in self._seconds and name in generated and generated[name] != text
+        ]
 
     def path(self, name: str) -> str:
         if name not in PROMPTS:

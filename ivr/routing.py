@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from hotline.dialplan import PRIORITY_NORMAL, PRIORITY_URGENT
-from hotline.settings import Settings
+from hotline.settings import MenuOption, Settings
 from ivr.classify import Classification, utility_category
 from ivr.emergency import Detection
 from tickets.contracts import CallerProfile, OpenTicketRef
@@ -35,13 +35,9 @@ __all__ = [
     "RouteDecision",
     "decide",
     "did_queue",
-    "menu_queue",
+    "menu_option",
     "unit_queue",
 ]
-
-# DTMF menu (settings.ivr_dtmf_menu): digit → queue role; a queue the deployment does not
-# define falls back to the dialled number's queue.
-MENU: dict[str, str] = {"1": "default", "2": "priority", "3": "q-enterprise"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,15 +57,14 @@ def did_queue(settings: Settings, did: str) -> str:
     return settings.dids.get(did, settings.default_queue)
 
 
-def menu_queue(settings: Settings, digit: str | None, fallback: str) -> str:
-    role = MENU.get(digit or "")
-    if role == "default":
-        return settings.default_queue
-    if role == "priority":
-        return settings.priority_queue
-    if role is not None and any(q.name == role for q in settings.queues):
-        return role
-    return fallback
+def menu_option(settings: Settings, digit: str | None) -> MenuOption | None:
+    """The menu key the caller pressed (settings.ivr_menu); None for no key or a key not offered."""
+    if not digit:
+        return None
+    for option in settings.ivr_menu:
+        if option.digit == digit:
+            return option
+    return None
 
 
 def unit_queue(settings: Settings, profile: CallerProfile | None) -> tuple[OpenTicketRef, str] | None:
@@ -92,7 +87,9 @@ def decide(
     classification: Classification | None = None,
     digit: str | None = None,
 ) -> RouteDecision:
-    queue = menu_queue(settings, digit, did_queue(settings, did))
+    chosen = menu_option(settings, digit)
+    # Settings checks that every menu queue is defined whenever the menu is on.
+    queue = chosen.queue if chosen is not None else did_queue(settings, did)
     hint: str | None = None
     category = classification.category if classification else None
     kind = str(classification.ticket_type) if classification and classification.ticket_type else None
@@ -120,7 +117,7 @@ def decide(
             prompt=f"emergency-{detection.service}",
         )
     urgent = (detection is not None and detection.kind == "utility") or (
-        digit is not None and MENU.get(digit) == "priority"
+        chosen is not None and chosen.urgent
     )
     if urgent:
         # 003 §10: the outage names the category and the utility; a bare menu choice names neither.
@@ -142,7 +139,8 @@ def decide(
     if urgent:
         return RouteDecision(
             action="queue",
-            queue=settings.priority_queue,
+            # The caller's urgent key names its queue; an outage heard in speech goes to priority.
+            queue=chosen.queue if chosen is not None and chosen.urgent else settings.priority_queue,
             priority=PRIORITY_URGENT,
             category=category,
             ticket_hint=hint,
@@ -150,7 +148,7 @@ def decide(
             suggested_unit=unit,
             prompt="utility",
         )
-    if history is not None and MENU.get(digit or "") is None:
+    if history is not None and chosen is None:
         queue = history[1]
     return RouteDecision(
         action="queue",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from hotline.settings import Settings
+import pytest
+from pydantic import ValidationError
+
+from hotline.settings import MenuOption, Settings
 from ivr.classify import Classification
 from ivr.emergency import EmergencyDetector
 from ivr.routing import PRIORITY_NORMAL, PRIORITY_URGENT, decide
@@ -179,3 +182,54 @@ def test_classification_reaches_the_desk() -> None:
         "not_accepted_litigation",
         None,
     )
+
+
+def _city_menu() -> Settings:
+    return Settings(
+        ivr_dtmf_menu=True,
+        ivr_menu=[
+            MenuOption(digit="1", label="政务咨询", queue="q-general"),
+            MenuOption(digit="0", label="方言服务", queue="q-dialect"),
+            MenuOption(digit="5", label="停水停电", queue="q-priority", urgent=True),
+        ],
+    )
+
+
+def test_a_city_sets_its_own_menu() -> None:
+    s = _city_menu()
+    assert decide(s, did="12345", digit="0").queue == "q-dialect"
+    d = decide(s, did="12345", digit="5")
+    assert (d.queue, d.priority, d.ticket_type) == ("q-priority", PRIORITY_URGENT, "求助")
+    # A key this city does not offer (2 is the default menu's utilities key) is no choice at all.
+    assert (decide(s, did="12345", digit="2").queue, decide(s, did="12345", digit="2").priority) == (
+        "q-general",
+        PRIORITY_NORMAL,
+    )
+    # A chosen key beats the open ticket's unit queue; no key leaves it in charge.
+    water = CallerProfile(phone="13800000001", open_tickets=[_open("W-1", "u-water", "urban.water")])
+    assert decide(s, did="12345", profile=water, digit="0").queue == "q-dialect"
+    assert decide(s, did="12345", profile=water).queue == s.unit_queues["u-water"]
+
+
+def test_menu_settings_are_checked_at_start() -> None:
+    with pytest.raises(ValidationError, match="digit twice"):
+        Settings(
+            ivr_menu=[
+                MenuOption(digit="1", label="政务咨询", queue="q-general"),
+                MenuOption(digit="1", label="企业诉求", queue="q-enterprise"),
+            ]
+        )
+    with pytest.raises(ValidationError, match="not defined in HOTLINE_QUEUES"):
+        Settings(ivr_dtmf_menu=True, ivr_menu=[MenuOption(digit="1", label="政务咨询", queue="q-nowhere")])
+    # With the menu off, a menu naming a queue the city removed does not stop the service.
+    assert not Settings(ivr_menu=[MenuOption(digit="1", label="政务咨询", queue="q-nowhere")]).ivr_dtmf_menu
+    with pytest.raises(ValidationError):
+        MenuOption(digit="12", label="政务咨询", queue="q-general")
+
+
+def test_menu_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOTLINE_IVR_DTMF_MENU", "true")
+    monkeypatch.setenv("HOTLINE_IVR_MENU", '[{"digit": "9", "label": "营商环境", "queue": "q-enterprise"}]')
+    s = Settings()
+    assert [(o.digit, o.queue, o.urgent) for o in s.ivr_menu] == [("9", "q-enterprise", False)]
+    assert decide(s, did="12345", digit="9").queue == "q-enterprise"
