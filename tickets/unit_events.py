@@ -19,6 +19,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlmodel import Session, col, or_, select
 
+from hotline.aio import honour_cancel
 from tickets import service
 from tickets.models import Assignment, Ticket, TicketEvent
 
@@ -131,4 +132,6 @@ async def publish(redis: Redis, prefix: str, deltas: Iterable[UnitDelta]) -> int
                 delta.unit_code,
                 exc,
             )
+            # A cancellation redis-py turned into an error must still end the caller (shutdown).
+            honour_cancel()
     return sent

@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
+from hotline.aio import honour_cancel
 from hotline.handoff import HandoffConsumer
 from hotline.settings import Settings
 from tickets.contracts import HandoffRecord
@@ -66,6 +67,7 @@ async def supervision_loop(
                 # After the commit; a Redis failure is logged inside and the portal resyncs later.
                 await publish(redis, settings.redis_prefix, deltas)
         except (SQLAlchemyError, OSError) as exc:
+            honour_cancel()
             log.warning("supervision: database unavailable (%s); next pass in %.0f s", exc, interval_s)
         await asyncio.sleep(interval_s)
 

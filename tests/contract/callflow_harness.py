@@ -15,6 +15,7 @@ from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
 from callflow.service import CallflowService
+from hotline.aio import honour_cancel
 from hotline.handoff import HandoffProducer, decode, stream_key
 from hotline.settings import Settings
 from tests.doubles.ami_server import AmiReplayServer
@@ -93,6 +94,8 @@ class CallflowHarness:
                         (channel.removeprefix(f"{self.prefix}events:"), body["op"], body["data"])
                     )
             except (RedisError, OSError):
+                # A cancellation redis-py turned into an error ends the collector (teardown).
+                honour_cancel()
                 # Redis restarted under the test: subscribe again once it is back.
                 with contextlib.suppress(RedisError, OSError):
                     await pubsub.aclose()  # type: ignore[no-untyped-call]

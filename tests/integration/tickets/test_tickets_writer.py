@@ -9,9 +9,11 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from sqlalchemy import create_engine, func, make_url, text
 from sqlmodel import Session, col, select
@@ -260,3 +262,46 @@ async def _delivered(redis: Redis, prefix: str, times: int) -> bool:
     except ResponseError:  # the writer has not created its group yet
         return False
     return bool(info) and int(info[0]["times_delivered"]) >= times
+
+
+async def test_publishing_deltas_ends_when_cancelled_even_if_redis_py_swallows_it(
+    redis_prefix: str,
+) -> None:
+    """redis-py 8.1 may turn a cancellation into a connection error; `publish` catches those
+    errors per delta, and must still let the cancellation end the worker (shutdown)."""
+    started = asyncio.Event()
+
+    class SwallowingRedis(Redis):
+        async def publish(self, channel: Any, message: Any, **kwargs: Any) -> int:
+            started.set()
+            try:
+                await asyncio.sleep(3600)
+            except asyncio.CancelledError:
+                raise RedisConnectionError("Connection closed by server.") from None
+            return 0
+
+    delta = unit_events.UnitDelta(
+        unit_code="dept-urban",
+        ticket_no="12345-20261122-000001",
+        action="supervise",
+        status="dispatched",
+        status_label="已派单",
+        assigned=True,
+        role="lead",
+        urgency="一般",
+        response_due=None,
+        complete_due=None,
+        overdue=False,
+        supervision_level=0,
+        priority=0,
+    )
+    client = SwallowingRedis.from_url("redis://127.0.0.1:6379/0")
+    try:
+        task = asyncio.create_task(unit_events.publish(client, redis_prefix, [delta, delta]))
+        await started.wait()
+        task.cancel()
+        done, _ = await asyncio.wait({task}, timeout=10)
+        assert task in done, "publish went on to the next delta after being cancelled"
+        assert task.cancelled()
+    finally:
+        await client.aclose()
