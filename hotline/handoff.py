@@ -221,6 +221,9 @@ class HandoffConsumer:
 
     async def run(self, retry_delay_s: float = 1.0) -> None:
         while True:
+            # redis-py can swallow a cancellation inside a blocking read and return normally:
+            # without this check the loop would read again and shutdown would wait forever.
+            honour_cancel()
             try:
                 await self.process_once()
             except HandlerFailed:

@@ -59,6 +59,7 @@ async def supervision_loop(
         return steps, deltas
 
     while True:
+        honour_cancel()  # a cancellation redis-py swallowed while publishing ends the loop here
         try:
             steps, deltas = await db.run(supervise)
             if steps:

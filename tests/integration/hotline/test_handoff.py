@@ -6,6 +6,7 @@ import asyncio
 import socket
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from redis.asyncio import Redis
@@ -212,3 +213,38 @@ async def test_cancelling_the_consumer_ends_it_even_when_the_cancel_is_swallowed
     assert task.cancelled()
     # The record was not acknowledged: the next writer gets it.
     assert (await redis.xpending(stream_key(redis_prefix), GROUP))["pending"] == 1
+
+
+async def test_cancelling_the_consumer_ends_it_when_a_blocking_read_swallows_the_cancel(
+    redis_prefix: str,
+) -> None:
+    """redis-py can also swallow a cancellation inside a blocking XREADGROUP and return as if
+    nothing came: the next pass must not start (the e2e suite hung in teardown on this)."""
+    blocked = asyncio.Event()
+
+    class SwallowingRedis(Redis):
+        async def xreadgroup(self, *args: Any, **kwargs: Any) -> Any:
+            if kwargs.get("block") is None:
+                return await super().xreadgroup(*args, **kwargs)
+            blocked.set()
+            try:
+                await asyncio.sleep(3600)
+            except asyncio.CancelledError:
+                return []  # the cancellation is gone
+            return []
+
+    client = SwallowingRedis.from_url("redis://127.0.0.1:6379/0")
+    try:
+        consumer = HandoffConsumer(client, redis_prefix, "c1", _never_called, block_ms=10)
+        task = asyncio.create_task(consumer.run(retry_delay_s=0.01))
+        await blocked.wait()
+        task.cancel()
+        done, _ = await asyncio.wait({task}, timeout=10)
+        assert task in done, "the consumer read again after being cancelled"
+        assert task.cancelled()
+    finally:
+        await client.aclose()
+
+
+async def _never_called(record: HandoffRecord) -> None:
+    raise AssertionError(f"no record was published, got {record!r}")
