@@ -35,7 +35,15 @@ from agent_desk.web import pages as web_pages
 from agent_desk.ws import wiring as ws_wiring
 from hotline.settings import Settings
 from tickets.db import Database
-from tickets.errors import CalendarUnknown, Forbidden, InvalidInput, NotFound, TicketError, TransitionRefused
+from tickets.errors import (
+    CalendarUnknown,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    TicketError,
+    TransitionRefused,
+)
 from tickets.migrate import upgrade
 
 ROUTERS: list[APIRouter] = [
@@ -62,6 +70,7 @@ _STATUS: list[tuple[type[TicketError], int]] = [
     (NotFound, 404),
     (Forbidden, 403),
     (TransitionRefused, 409),
+    (Conflict, 409),
     (InvalidInput, 422),
     (CalendarUnknown, 422),
 ]

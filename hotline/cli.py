@@ -10,6 +10,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+from hotline import directory_cli, user_cli
 from hotline.settings import Settings
 
 ROLES = ("all", "web", "agi", "ami", "worker")
@@ -30,6 +31,8 @@ def _parser() -> argparse.ArgumentParser:
     db.add_argument("action", choices=["upgrade", "seed-demo"])
 
     sub.add_parser("prompts", help="generate the Mandarin IVR prompts with espeak-ng")
+    user_cli.add_parser(sub)
+    directory_cli.add_parser(sub)
     return p
 
 
@@ -77,6 +80,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.action == "seed-demo":
             seed_demo(settings)
         return 0
+    if args.command == "user":
+        return user_cli.run(args, settings)
+    if args.command == "directory":
+        return directory_cli.run(args, settings)
     if args.command == "prompts":
         from ivr.prompts import generate_prompts, prompt_texts
 

@@ -33,6 +33,12 @@ class InvalidInput(TicketError):
     code = "invalid_input"
 
 
+class Conflict(TicketError):
+    """Another record already holds this (a username, an extension): HTTP 409."""
+
+    code = "conflict"
+
+
 class CalendarUnknown(TicketError):
     """A date outside every known holiday calendar: refused rather than guessed (DESIGN.md "Time")."""
 

@@ -1,4 +1,5 @@
-"""Account administration (admins only): list, deactivate, reactivate, reset a password.
+"""Account administration (admins only): list, create, change, deactivate, reactivate, reset a
+password.
 
 Each change is audit-logged (tickets.accounts) and published to the token check's cache right
 after the commit, so a deactivated user's tokens stop on every web process at once.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fastapi import APIRouter
+from fastapi import APIRouter, status
 
 from agent_desk.api.deps import AdminDep, DbDep, RedisDep, SettingsDep
 from agent_desk.api.errors import AUTH_ERRORS, ErrorBody
@@ -19,7 +20,12 @@ from tickets import accounts
 router = APIRouter(
     prefix="/api/admin/users",
     tags=["users"],
-    responses={**AUTH_ERRORS, 404: {"model": ErrorBody, "description": "用户不存在"}},
+    responses={
+        **AUTH_ERRORS,
+        404: {"model": ErrorBody, "description": "用户不存在"},
+        409: {"model": ErrorBody, "description": "用户名或分机号已被占用(未做任何修改)"},
+        422: {"model": ErrorBody, "description": "角色、单位与分机不匹配或输入无效(未做任何修改)"},
+    },
 )
 
 
@@ -32,6 +38,33 @@ async def _published(redis: RedisDep, settings: SettingsDep, user: accounts.User
 @router.get("", response_model=list[accounts.UserView], summary="用户列表")
 async def list_users(_actor: AdminDep, db: DbDep) -> list[accounts.UserView]:
     return await db.run(accounts.list_users)
+
+
+@router.post(
+    "", response_model=accounts.UserView, status_code=status.HTTP_201_CREATED, summary="新建账号"
+)
+async def create_user(
+    body: accounts.NewUser, actor: AdminDep, db: DbDep, redis: RedisDep, settings: SettingsDep
+) -> accounts.UserView:
+    now = datetime.now(UTC)
+    user = await db.run(lambda s: accounts.create_user(s, actor, body, now))
+    return await _published(redis, settings, user)
+
+
+@router.patch(
+    "/{username}", response_model=accounts.UserView, summary="修改账号(改角色/单位/分机则旧令牌失效)"
+)
+async def update_user(
+    username: str,
+    body: accounts.UserChange,
+    actor: AdminDep,
+    db: DbDep,
+    redis: RedisDep,
+    settings: SettingsDep,
+) -> accounts.UserView:
+    now = datetime.now(UTC)
+    user = await db.run(lambda s: accounts.update_user(s, actor, username, body, now))
+    return await _published(redis, settings, user)
 
 
 @router.post("/{username}/deactivate", response_model=accounts.UserView, summary="停用账号(令牌立即失效)")
