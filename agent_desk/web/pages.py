@@ -15,6 +15,7 @@ PAGES = {
     "wallboard": "wallboard.html",
     "portal": "portal.html",
     "public": "public.html",
+    "admin": "admin.html",
 }
 MEDIA = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
 
@@ -50,6 +51,11 @@ async def portal() -> FileResponse:
 @router.get("/public")
 async def public() -> FileResponse:
     return _page("public")
+
+
+@router.get("/admin")
+async def admin() -> FileResponse:
+    return _page("admin")
 
 
 @router.get("/static/{path:path}")
