@@ -222,50 +222,21 @@ def _depth(entry: CategoryEntry, by_code: dict[str, CategoryEntry], session: Ses
 
 
 def _upsert_unit(session: Session, e: UnitEntry, summary: ImportSummary) -> None:
-    row = session.get(Unit, e.code)
-    values: dict[str, object] = {
-        "name": e.name,
-        "tier": e.tier,
-        "kind": e.kind,
-        "parent_code": e.parent_code,
-        "duty_phone": e.duty_phone,
-        "active": e.active,
-    }
-    if row is None:
-        session.add(
-            Unit(
-                code=e.code,
-                name=e.name,
-                tier=e.tier,
-                kind=e.kind,
-                parent_code=e.parent_code,
-                duty_phone=e.duty_phone,
-                active=e.active,
-            )
-        )
-        summary.created += 1
-    elif any(getattr(row, k) != v for k, v in values.items()):
-        for k, v in values.items():
-            setattr(row, k, v)
-        session.add(row)
-        summary.updated += 1
-    else:
-        summary.unchanged += 1
+    _upsert(session, Unit, e.model_dump(), summary)
 
 
 def _upsert_category(session: Session, e: CategoryEntry, summary: ImportSummary) -> None:
-    row = session.get(Category, e.code)
-    values: dict[str, object] = {
-        "name": e.name,
-        "parent_code": e.parent_code,
-        "default_unit_code": e.default_unit_code,
-    }
+    _upsert(session, Category, e.model_dump(), summary)
+    session.flush()  # a child in the same document finds its parent row
+
+
+def _upsert(
+    session: Session, model: type[Unit] | type[Category], values: dict[str, object], summary: ImportSummary
+) -> None:
+    """Creates the row, changes the fields that differ, or counts it unchanged (no write)."""
+    row = session.get(model, values["code"])
     if row is None:
-        session.add(
-            Category(
-                code=e.code, name=e.name, parent_code=e.parent_code, default_unit_code=e.default_unit_code
-            )
-        )
+        session.add(model.model_validate(values))
         summary.created += 1
     elif any(getattr(row, k) != v for k, v in values.items()):
         for k, v in values.items():
@@ -274,4 +245,3 @@ def _upsert_category(session: Session, e: CategoryEntry, summary: ImportSummary)
         summary.updated += 1
     else:
         summary.unchanged += 1
-    session.flush()  # a child in the same document finds its parent row
