@@ -321,7 +321,10 @@ async def test_public_page_searches_the_knowledge_base(web: Stack, browser: Brow
     await expect(page.locator("#kb-results li").first).to_contain_text("停水", timeout=WAIT_MS)
     await shot(page, "07-public-kb")
     await page.goto(f"{base}/")
-    await expect(page.locator("nav.tiles a")).to_have_count(4)
+    tiles = page.locator("nav.tiles a")
+    await expect(tiles).to_have_count(5)
+    hrefs = await tiles.evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert hrefs == ["/desk", "/wallboard", "/portal", "/public", "/admin"]
 
 
 async def test_seat_answers_from_the_knowledge_base_and_refuses_out_of_remit(
