@@ -10,10 +10,13 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, FastAPI
 from redis.asyncio import Redis
 
+from agent_desk.api import constraints, outages
+from agent_desk.api import errors as api_errors
+from agent_desk.api import openapi as api_openapi
+from agent_desk.api.guard import RequestGuard
 from agent_desk.api.routes import (
     audit,
     auth,
@@ -30,20 +33,12 @@ from agent_desk.api.routes import (
     users,
     watchlist,
 )
+from agent_desk.docs import add_docs
 from agent_desk.web import api as web_api
 from agent_desk.web import pages as web_pages
 from agent_desk.ws import wiring as ws_wiring
-from hotline.settings import Settings
+from core.settings import Settings
 from tickets.db import Database
-from tickets.errors import (
-    CalendarUnknown,
-    Conflict,
-    Forbidden,
-    InvalidInput,
-    NotFound,
-    TicketError,
-    TransitionRefused,
-)
 from tickets.migrate import upgrade
 
 ROUTERS: list[APIRouter] = [
@@ -64,15 +59,6 @@ ROUTERS: list[APIRouter] = [
     web_api.router,
     ws_wiring.router,
     web_pages.router,
-]
-
-_STATUS: list[tuple[type[TicketError], int]] = [
-    (NotFound, 404),
-    (Forbidden, 403),
-    (TransitionRefused, 409),
-    (Conflict, 409),
-    (InvalidInput, 422),
-    (CalendarUnknown, 422),
 ]
 
 TAGS = [
@@ -97,8 +83,9 @@ def create_app(settings: Settings, *, routers: list[APIRouter] | None = None) ->
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(upgrade, settings.database_url)
-        db = Database(settings.database_url, settings.db_pool_size)
-        redis = Redis.from_url(settings.redis_url)
+        db = Database(settings.database_url, settings.db_pool_size, settings.db_timeout_s)
+        # A connect timeout only: the websockets' command replies block (BLPOP) on this client.
+        redis = Redis.from_url(settings.redis_url, socket_connect_timeout=settings.redis_timeout_s)
         app.state.settings = settings
         app.state.db = db
         app.state.redis = redis
@@ -115,15 +102,19 @@ def create_app(settings: Settings, *, routers: list[APIRouter] | None = None) ->
         description="工单引擎 REST API:受理、派单、办理、审核、回访、督办、考核、知识库、受理公开、审计。",
         openapi_tags=TAGS,
         lifespan=lifespan,
+        # FastAPI's pages load Swagger UI / ReDoc from a CDN: blank offline (agent_desk/docs.py).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
+    add_docs(app)
 
-    async def ticket_error(_request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, TicketError)
-        code = next((c for kind, c in _STATUS if isinstance(exc, kind)), 400)
-        return JSONResponse({"detail": exc.reason, "code": exc.code}, status_code=code)
-
-    app.add_exception_handler(TicketError, ticket_error)
+    # One error contract ({"detail", "code"}) for every answer, documented on every operation.
+    api_errors.install(app)
+    outages.install(app)
+    constraints.install(app)
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     for router in routers if routers is not None else ROUTERS:
         app.include_router(router)
+    api_openapi.install(app)
     return app

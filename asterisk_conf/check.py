@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from asterisk_conf import ami
 from asterisk_conf.confparse import ConfigSyntaxError, Section, parse_text
 from asterisk_conf.options import LOG_LEVELS, PJSIP, TABLES
-from hotline import dialplan
-from hotline.settings import Settings
+from core import dialplan
+from core.settings import Settings
 
 # Dialplan applications and functions -> the module providing them ("" = the PBX core).
 APPLICATIONS: Mapping[str, str] = {
@@ -287,7 +287,7 @@ def _check_dialplan(plan: Dialplan, parsed: Mapping[str, list[Section]], setting
                 problem(step.line, f"function {func}() is not in the known table (asterisk_conf/check.py)")
         for var in re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", step.args):
             if var.startswith("HOTLINE_") and var not in _shared_variables():
-                problem(step.line, f"${{{var}}} is not a variable of hotline/dialplan.py")
+                problem(step.line, f"${{{var}}} is not a variable of core/dialplan.py")
 
         if step.app == "Dial":
             problems.extend(_check_dial(step, plan, parsed))
@@ -391,9 +391,8 @@ def _check_shared_names(plan: Dialplan, settings: Settings) -> list[Problem]:
         dialplan.CTX_INBOUND: set(settings.dids),
         dialplan.CTX_SEATS: {s.extension for s in settings.softswitch.seats},
         dialplan.CTX_QUEUE: {dialplan.EXT_START},
-        dialplan.CTX_EMERGENCY: set(dialplan.EMERGENCY_EXTENSIONS) | set(settings.emergency_numbers.values()),
+        dialplan.CTX_EMERGENCY: set(settings.emergency_targets()),
         dialplan.CTX_THREEWAY: {dialplan.EXT_START},
-        dialplan.CTX_UNIT_DIAL: {dialplan.EXT_START},
         dialplan.CTX_SURVEY: {dialplan.EXT_START},
         dialplan.CTX_CALLBACK: {dialplan.EXT_START},
         dialplan.CTX_SPY: set(dialplan.SPY_MODES),
@@ -402,7 +401,7 @@ def _check_shared_names(plan: Dialplan, settings: Settings) -> list[Problem]:
     for context, extens in required.items():
         if context not in plan.contexts:
             problems.append(
-                Problem("extensions.conf", 0, f"context {context!r} of hotline/dialplan.py is missing")
+                Problem("extensions.conf", 0, f"context {context!r} of core/dialplan.py is missing")
             )
             continue
         for exten in sorted(extens - set(plan.contexts[context])):

@@ -2,7 +2,7 @@
 
 One source for everything the backend and Asterisk must agree on: AMI user and port, FastAGI
 address, queue names and their ring limit, DIDs, emergency numbers, the dialplan names of
-`hotline.dialplan`. `render` is pure (settings in, file texts out); `render_to_dir` writes them.
+`core.dialplan`. `render` is pure (settings in, file texts out); `render_to_dir` writes them.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from asterisk_conf import ami
 from asterisk_conf.modules import modules_for
-from asterisk_conf.softswitch import DEV_SEAT_PASSWORD_PREFIX, SAFE_VALUE, Route
-from hotline import dialplan
-from hotline.settings import DEV_AMI_SECRET, QueueDef, Settings
+from core import dialplan
+from core.settings import DEV_AMI_SECRET, QueueDef, Settings
+from core.softswitch import DEV_SEAT_PASSWORD_PREFIX, SAFE_VALUE, Route
 
 FILES = (
     "asterisk.conf", "modules.conf", "logger.conf", "pjsip.conf", "rtp.conf", "http.conf",
@@ -93,7 +93,7 @@ def _context(settings: Settings) -> dict[str, object]:
     sw = settings.softswitch
     agi_host = sw.agi_address or settings.agi_host
     queues = [_queue_view(q) for q in settings.queues]
-    emergency_numbers = sorted(set(dialplan.EMERGENCY_EXTENSIONS) | set(settings.emergency_numbers.values()))
+    emergency_numbers = sorted(settings.emergency_targets())
     tls = bool(sw.tls_cert_file)
     return {
         "s": settings,

@@ -7,6 +7,7 @@ import pkgutil
 import sys
 
 import bench
+from bench._extra import MissingExtra
 
 
 def main() -> int:
@@ -15,7 +16,11 @@ def main() -> int:
         print("usage: python -m bench {" + "|".join(names) + "} [args]", file=sys.stderr)
         return 2
     module = importlib.import_module(f"bench.{sys.argv[1]}")
-    result: int = module.main(sys.argv[2:])
+    try:
+        result: int = module.main(sys.argv[2:])
+    except MissingExtra as exc:
+        print(exc, file=sys.stderr)
+        return 2
     return result
 
 

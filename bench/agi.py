@@ -39,6 +39,8 @@ from functools import partial
 from multiprocessing.connection import Connection
 from typing import Any, cast
 
+from bench._extra import require
+
 ENV = (
     "agi_network: yes\nagi_network_script: ivr\nagi_request: agi://127.0.0.1:4573/ivr\n"
     "agi_channel: PJSIP/world-00000000\nagi_language: en\nagi_type: PJSIP\nagi_uniqueid: 1795326409.0\n"
@@ -351,6 +353,8 @@ def main(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return 2
+    if "panoramisk" in kinds:
+        require("agi", "panoramisk")  # before any child process is spawned
     print(
         f"{args.sessions} three-command FastAGI sessions, {args.concurrency} concurrent, loopback TCP, "
         f"STREAM FILE plays {args.media_ms:.0f} ms"

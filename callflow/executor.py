@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
 from callflow import hold, transfers
 from callflow.ami import actions
 from callflow.ami.client import AmiClient, AmiError
 from callflow.ami.protocol import Message
 from callflow.commands import (
+    COMMAND_TYPES,
     AttachTicket,
     Command,
     CommandReply,
@@ -29,7 +31,8 @@ from callflow.commands import (
     Wrapup,
 )
 from callflow.live import Call, LiveState
-from hotline import dialplan
+from core import dialplan
+from core.softswitch import Route
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +44,35 @@ def _ok(reply: Message) -> bool:
     return reply.response == "Success"
 
 
+Handler = Callable[[Any], Awaitable[CommandReply]]
+
+
 class CommandExecutor:
     def __init__(self, ami: AmiClient, state: LiveState, wake: asyncio.Event | None = None) -> None:
         self._ami = ami
         self._state = state
         self._wake = wake
         self._timers: dict[str, asyncio.TimerHandle] = {}
+        # One handler per command type of callflow.commands; a type without one is a startup error.
+        self._handlers: dict[type[Any], Handler] = {
+            SeatLogin: self._login,
+            SeatLogout: self._logout,
+            SetReady: self._ready,
+            SetNotReady: self._not_ready,
+            Wrapup: self._wrapup,
+            AttachTicket: self._attach,
+            ThreeWay: self._threeway,
+            EmergencyTransfer: self._emergency,
+            Hold: self._hold,
+            Resume: self._resume,
+            Spy: self._spy,
+            SurveyCallback: self._survey,
+            MissedCallback: self._missed_callback,
+            HangupChannel: self._hangup,
+        }
+        missing = [cls.__name__ for cls in COMMAND_TYPES if cls not in self._handlers]
+        if missing:
+            raise TypeError(f"executor: no handler for {', '.join(missing)}")
 
     async def __call__(self, command: Command) -> CommandReply:
         try:
@@ -61,35 +87,7 @@ class CommandExecutor:
         return await self._ami.action(action, action_id=action_id)
 
     async def _dispatch(self, command: Command) -> CommandReply:
-        match command:
-            case SeatLogin():
-                return await self._login(command)
-            case SeatLogout():
-                return await self._logout(command)
-            case SetReady():
-                return await self._pause(command.seat, False, "")
-            case SetNotReady():
-                return await self._pause(command.seat, True, command.reason)
-            case Wrapup():
-                return await self._wrapup(command)
-            case AttachTicket():
-                return await self._attach(command)
-            case ThreeWay():
-                return await self._threeway(command.seat, command.linkedid, command.number, command.unit_code)
-            case EmergencyTransfer():
-                return await self._emergency(command)
-            case Hold():
-                return await self._hold(command)
-            case Resume():
-                return await self._resume(command)
-            case Spy():
-                return await self._spy(command)
-            case SurveyCallback():
-                return await self._survey(command)
-            case MissedCallback():
-                return await self._missed_callback(command)
-            case HangupChannel():
-                return await self._hangup(command)
+        return await self._handlers[type(command)](command)
 
     # ---- seats ----------------------------------------------------------------------------------
     async def _login(self, cmd: SeatLogin) -> CommandReply:
@@ -116,6 +114,12 @@ class CommandExecutor:
                 return CommandReply.fail("ami_error", f"签出失败：{reply.get('Message')}")
         self._cancel_timer(cmd.seat)
         return CommandReply.success("已签出", queues=queues)
+
+    async def _ready(self, cmd: SetReady) -> CommandReply:
+        return await self._pause(cmd.seat, False, "")
+
+    async def _not_ready(self, cmd: SetNotReady) -> CommandReply:
+        return await self._pause(cmd.seat, True, cmd.reason)
 
     async def _pause(self, ext: str, paused: bool, reason: str) -> CommandReply:
         seat = self._state.seats.get(ext)
@@ -200,15 +204,19 @@ class CommandExecutor:
             self._state.conferences[conf] = call.linkedid
         return conf
 
-    async def _originate_into(self, call: Call, number: str, conf: str, index: int) -> CommandReply | None:
+    async def _originate_into(
+        self, call: Call, number: str, conf: str, index: int, route: Route, ring_timeout_s: int
+    ) -> CommandReply | None:
         action_id = self._ami.new_action_id()
         self._state.originates[action_id] = (call.linkedid, index)
         reply = await self._send(
             actions.originate(
-                actions.trunk_dial(number),
+                actions.route_dial(route, number),
                 dialplan.CTX_THREEWAY,
                 dialplan.EXT_START,
                 {dialplan.VAR_CONF: conf},
+                caller_id=actions.caller_id(self._state.settings.softswitch.outbound_caller_id),
+                timeout_ms=ring_timeout_s * 1000,
             ),
             action_id=action_id,
         )
@@ -218,18 +226,24 @@ class CommandExecutor:
             return CommandReply.fail("ami_error", f"外呼失败：{reply.get('Message')}")
         return None
 
-    async def _threeway(self, seat: str, linkedid: str, number: str, unit_code: str | None) -> CommandReply:
-        found = self._talking_call(seat, linkedid)
+    async def _threeway(self, cmd: ThreeWay) -> CommandReply:
+        found = self._talking_call(cmd.seat, cmd.linkedid)
         if isinstance(found, CommandReply):
             return found
         conf = await self._bridge(found)
         if isinstance(conf, CommandReply):
             return conf
-        index = transfers.add_transfer(self._state, found, "threeway", number, seat, unit_code)
-        failed = await self._originate_into(found, number, conf, index)
-        return failed or CommandReply.success("正在呼叫单位值班电话", conference=conf, number=number)
+        index = transfers.add_transfer(self._state, found, "threeway", cmd.number, cmd.seat, cmd.unit_code)
+        sw = self._state.settings.softswitch
+        failed = await self._originate_into(
+            found, cmd.number, conf, index, sw.unit_route, sw.unit_ring_timeout_s
+        )
+        return failed or CommandReply.success("正在呼叫单位值班电话", conference=conf, number=cmd.number)
 
     async def _emergency(self, cmd: EmergencyTransfer) -> CommandReply:
+        # A model built in code is checked against the default numbers only: this deployment decides.
+        if cmd.target not in self._state.settings.emergency_targets():
+            return CommandReply.fail("invalid", f"{cmd.target} 不是本地配置的紧急号码")
         found = self._talking_call(cmd.seat, cmd.linkedid)
         if isinstance(found, CommandReply):
             return found
@@ -238,15 +252,17 @@ class CommandExecutor:
             reply = await self._send(actions.redirect(call.channel, dialplan.CTX_EMERGENCY, cmd.target))
             if not _ok(reply):
                 return CommandReply.fail("ami_error", f"紧急转接失败：{reply.get('Message')}")
-            transfers.add_transfer(self._state, call, "emergency_blind", cmd.target, cmd.seat)
-            transfers.add_referral(self._state, call, cmd.target, cmd.reason, cmd.seat)
+            transfers.blind_sent(self._state, call, cmd.target, cmd.reason, cmd.seat)
             return CommandReply.success(f"已转接{cmd.target}", target=cmd.target)
         conf = await self._bridge(call)
         if isinstance(conf, CommandReply):
             return conf
         index = transfers.add_transfer(self._state, call, "emergency_threeway", cmd.target, cmd.seat)
         transfers.add_referral(self._state, call, cmd.target, cmd.reason, cmd.seat)
-        failed = await self._originate_into(call, cmd.target, conf, index)
+        route = self._state.settings.softswitch.emergency
+        failed = await self._originate_into(
+            call, cmd.target, conf, index, route.primary, route.ring_timeout_s
+        )
         return failed or CommandReply.success(f"正在三方转接{cmd.target}", conference=conf, target=cmd.target)
 
     def _seat_call(self, seat: str, linkedid: str) -> Call | CommandReply:
@@ -317,13 +333,15 @@ class CommandExecutor:
         return CommandReply.success("正在呼叫班长话机", mode=cmd.mode, seat=cmd.seat)
 
     async def _survey(self, cmd: SurveyCallback) -> CommandReply:
+        sw = self._state.settings.softswitch
         reply = await self._send(
             actions.originate(
-                actions.trunk_dial(cmd.phone),
+                actions.route_dial(sw.citizen_route, cmd.phone),
                 dialplan.CTX_SURVEY,
                 dialplan.EXT_START,
                 {dialplan.VAR_TICKET: cmd.ticket_no},
-                caller_id='"12345回访" <12345>',
+                caller_id=f'"12345回访" <{sw.outbound_caller_id}>',
+                timeout_ms=sw.citizen_ring_timeout_s * 1000,
             )
         )
         if not _ok(reply):

@@ -17,8 +17,8 @@ from datetime import datetime
 
 from callflow.ami import actions
 from callflow.live import Call, LiveState, SendAction
-from hotline import dialplan
-from tickets.contracts import HoldPeriod
+from core import dialplan
+from core.contracts import HoldPeriod
 
 
 def start(state: LiveState, call: Call, seat: str) -> None:

@@ -12,7 +12,7 @@ import logging
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from hotline.aio import honour_cancel
+from core.aio import honour_cancel
 
 log = logging.getLogger(__name__)
 

@@ -16,14 +16,16 @@ Channels (``<prefix>`` is settings.redis_prefix):
     - ``alert``: ``{"kind", "at", ...}`` with ``kind``:
       ``three_ring_miss`` (seat, queue, linkedid, ring_ms, misses, paused),
       ``queue_wait_limit`` (queue, linkedid, caller, wait_s),
-      ``emergency`` (linkedid, caller, target, source "ivr"|"seat", seat / category),
+      ``emergency`` (linkedid, caller, target, source "ivr"|"seat"|"events", seat / category; "events":
+      a re-route the backend did not make, recognised from the citizen's Dial),
+      ``emergency_failed`` (linkedid, caller, target, outcome busy|no_answer|failed, source, seat),
       ``watch_caller`` (linkedid, caller, queue).
 
 ``<prefix>events:desk:<ext>``
     One seat's desk:
 
     - ``ring``: the seat is rung: ``{"linkedid", "caller", "caller_name", "did", "queue", "ivr",
-      "ticket_no", "ring_timeout_s"}`` (``ivr`` is a `tickets.contracts.IvrResult`).
+      "ticket_no", "ring_timeout_s"}`` (``ivr`` is a `core.contracts.IvrResult`).
     - ``ring_end``: ``{"linkedid", "reason"}``; reason ``missed`` (three rings passed, with
       ``ring_ms``), ``cancelled`` (the caller left) or ``answered_elsewhere``.
     - ``connect``: as ``ring`` plus ``answered_at`` and ``recording_path``: open the ticket form.

@@ -10,7 +10,8 @@ from datetime import timedelta
 
 from callflow.ami.protocol import Message
 from callflow.calls import ensure_call
-from callflow.live import LiveState, Membership, Seat, Waiting, seat_of_interface
+from callflow.entities import Membership, Seat, Waiting, seat_of_interface
+from callflow.live import LiveState
 
 
 def _member(state: LiveState, msg: Message) -> Seat | None:
@@ -227,8 +228,11 @@ def on_agent_complete(state: LiveState, msg: Message) -> None:
         seat.talking = None
         seat.talking_channel = None
         seat.caller = None
-        if seat.wrapup_s > 0:
-            seat.wrapup_until = state.now() + timedelta(seconds=seat.wrapup_s)
+        # app_queue's wrap-up: the member's own Wrapuptime when it has one (QueueAdd sets none, so
+        # it reports 0), else the queue's `wrapuptime`, rendered from settings.calls.wrapup_s.
+        wrapup_s = seat.wrapup_s if seat.wrapup_s > 0 else state.settings.calls.wrapup_s
+        if wrapup_s > 0:
+            seat.wrapup_until = state.now() + timedelta(seconds=wrapup_s)
         state.refresh_seat(seat)
     if call is not None:
         call.talk_s = float(talk)

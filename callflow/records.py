@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from callflow import hold
-from callflow.live import Call, LiveState, PendingReferral, PublishRecord
-from tickets.contracts import CallOutcome, CallRecord, EmergencyReferral, EmergencyService
-
-EMERGENCY_NUMBERS: frozenset[str] = frozenset({"110", "119", "120", "122"})
+from callflow.call import Call, PendingReferral, record_of
+from callflow.effects import PublishRecord
+from callflow.live import LiveState
+from core.contracts import CallOutcome, CallRecord, EmergencyReferral
 
 
 def outcome_of(call: Call) -> CallOutcome:
@@ -14,7 +14,7 @@ def outcome_of(call: Call) -> CallOutcome:
         return "answered"
     if call.abandoned:
         return "abandoned"
-    if call.ivr.get("action") == "emergency":
+    if call.ivr.action == "emergency":
         return "emergency_referred"
     if call.reached_queue:
         return "unanswered"
@@ -27,43 +27,25 @@ def build_record(state: LiveState, call: Call) -> CallRecord:
     if talk is None and call.answered_at is not None:
         # No AgentComplete (e.g. lost across a reconnect): the talk ran until the hang-up, less holds.
         talk = hold.talk_s(call, ended)
-    return CallRecord(
-        linkedid=call.linkedid,
-        caller=call.caller,
-        caller_name=call.caller_name,
-        did=call.did,
-        channel=call.channel,
-        started_at=call.started_at,
-        ended_at=ended,
-        outcome=outcome_of(call),
-        ivr=state.ivr_result(call),
-        queue=call.queue,
-        queue_joined_at=call.queue_joined_at,
-        answered_at=call.answered_at,
-        wait_s=call.wait_s,
-        talk_s=talk,
-        seat=call.seat,
-        rings_missed=list(call.rings_missed),
-        transfers=list(call.transfers),
-        recording_path=call.recording_path,
-        ticket_no=call.ticket_no,
-        hangup_cause=call.hangup_cause,
-        holds=hold.closed(call, ended),
-    )
+    holds = hold.closed(call, ended)
+    return record_of(call, ended_at=ended, outcome=outcome_of(call), talk_s=talk, holds=holds)
 
 
-def referral_record(call: Call, ref: PendingReferral) -> EmergencyReferral | None:
-    if ref.target not in EMERGENCY_NUMBERS:
+def referral_record(call: Call, ref: PendingReferral, emergency: frozenset[str]) -> EmergencyReferral | None:
+    """`emergency`: the deployment's numbers (settings.emergency_targets()); others are no referral."""
+    if ref.target not in emergency:
         return None
-    target: EmergencyService = ref.target  # type: ignore[assignment]
-    outcome = ref.outcome if ref.outcome in ("answered", "busy", "failed", "pending") else "failed"
+    target = ref.target
+    known = ("answered", "busy", "no_answer", "failed", "pending")
+    outcome = ref.outcome if ref.outcome in known else "failed"
     return EmergencyReferral(
         linkedid=call.linkedid,
         caller=call.caller,
         target=target,
-        source="seat",
+        # "events": recognised from the events alone, still the seat's call that was re-routed.
+        source="ivr" if ref.source == "ivr" else "seat",
         reason=ref.reason,
-        transcript=call.ivr.get("transcript") or None,
+        transcript=call.ivr.transcript or None,
         seat=ref.seat,
         at=ref.at,
         outcome=outcome,
@@ -73,7 +55,7 @@ def referral_record(call: Call, ref: PendingReferral) -> EmergencyReferral | Non
 def publish_referral(state: LiveState, call: Call, ref: PendingReferral) -> None:
     if ref.published:
         return
-    record = referral_record(call, ref)
+    record = referral_record(call, ref, state.settings.emergency_targets())
     if record is not None:
         ref.published = True
         state.effect(PublishRecord(record))
@@ -88,8 +70,7 @@ def finish_call(state: LiveState, call: Call, cause: str | None) -> None:
     record = build_record(state, call)
     state.effect(PublishRecord(record))
     state.calls.pop(call.linkedid, None)
-    state.dirty_calls.discard(call.linkedid)
-    state.ended_calls.add(call.linkedid)
+    state.mark_call_ended(call.linkedid)
     if call.conference and state.conferences.get(call.conference) == call.linkedid:
         del state.conferences[call.conference]
     for q in state.queues.values():
@@ -110,4 +91,3 @@ def finish_call(state: LiveState, call: Call, cause: str | None) -> None:
         "call_end",
         {"linkedid": call.linkedid, "outcome": record.outcome, "queue": call.queue, "seat": call.seat},
     )
-    state.version += 1

@@ -12,9 +12,12 @@ import logging
 from datetime import timedelta
 
 from callflow.ami.protocol import Message
-from callflow.live import Call, LiveState, Membership, Waiting, seat_of_interface
+from callflow.call import Call
+from callflow.entities import Membership, Waiting, seat_of_interface
+from callflow.live import LiveState
 from callflow.records import finish_call
-from hotline import dialplan
+from callflow.transfers import dial_ended, emergency_seen
+from core import dialplan
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +94,29 @@ def apply_queue_status(state: LiveState, _response: Message, items: list[Message
         state.refresh_seat(seat)
     for name in state.queues:
         state.touch_queue(name)
-    state.full_rewrite = True
+    state.mark_full_rewrite()
+
+
+def _emergency_dial(state: LiveState, item: Message, live: dict[str, Message]) -> None:
+    """A citizen found dialling an emergency line (the emergency context runs its Dial): the
+    transfer and its referral are rebuilt, whoever re-routed the call; bridged means answered."""
+    call = state.calls.get(item.get("Linkedid"))
+    target = item.get("Exten")
+    if (
+        call is None
+        or item.get("Uniqueid") != call.uniqueid
+        or item.get("Context") != dialplan.CTX_EMERGENCY
+        or target not in state.settings.emergency_targets()
+    ):
+        return
+    emergency_seen(state, call, target)
+    for uniqueid, leg in live.items():
+        chan = state.channels.get(uniqueid)
+        if chan is not None and uniqueid != call.uniqueid and leg.get("Linkedid") == call.linkedid:
+            if state.is_trunk(chan.name) and not chan.dialed:
+                chan.dialed = target  # its DialEnd (no DialString) settles the referral
+    if item.get("Application") == "Dial" and item.get("ChannelState") == "6" and item.get("BridgeId"):
+        dial_ended(state, call, target, "ANSWER")
 
 
 def apply_channels(state: LiveState, _response: Message, items: list[Message]) -> None:
@@ -127,6 +152,8 @@ def apply_channels(state: LiveState, _response: Message, items: list[Message]) -
             state.touch_call(call)
         if linkedid in state.calls:
             chan.call = linkedid
+    for item in live.values():
+        _emergency_dial(state, item, live)
     # Seat legs: talking when up and bridged, ringing when still alerting.
     talking: dict[str, tuple[str, str, int]] = {}
     ringing: dict[str, str] = {}
@@ -161,4 +188,4 @@ def apply_channels(state: LiveState, _response: Message, items: list[Message]) -
         state.refresh_seat(seat)
     for ext in talking.keys() - state.seats.keys():
         log.info("resync: seat %s talks but is in no queue", ext)
-    state.full_rewrite = True
+    state.mark_full_rewrite()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from callflow.ami.protocol import Message
 from callflow.live import LiveState, PauseSeat, seat_of_interface
 from callflow.views import RingMissView
-from tickets.contracts import RingMiss
+from core.contracts import RingMiss
 
 
 def on_ring_no_answer(state: LiveState, msg: Message) -> None:
@@ -40,13 +40,9 @@ def on_ring_no_answer(state: LiveState, msg: Message) -> None:
     state.refresh_seat(seat)
     linkedid = call.linkedid if call is not None else msg.get("Linkedid")
     caller = call.caller if call is not None else msg.get("CallerIDNum")
-    state.new_misses.append(
-        (
-            state.day(now),
-            ext,
-            RingMissView(
-                seat=ext, queue=queue, linkedid=linkedid, caller=caller, ring_ms=ring_ms, at=now, paused=pause
-            ),
+    state.mark_miss(
+        RingMissView(
+            seat=ext, queue=queue, linkedid=linkedid, caller=caller, ring_ms=ring_ms, at=now, paused=pause
         )
     )
     state.delta(f"desk:{ext}", "ring_end", {"linkedid": linkedid, "reason": "missed", "ring_ms": ring_ms})

@@ -25,10 +25,10 @@ from callflow.lease import Lease, LeaseLost
 from callflow.live import Clock, LiveState, PauseSeat, PublishRecord, SendAction, utcnow
 from callflow.notifier import Notifier
 from callflow.store import Keys, StateWriter
-from hotline.aio import honour_cancel
-from hotline.handoff import HandoffProducer
-from hotline.settings import Settings
-from tickets.contracts import CallRecord, EmergencyReferral
+from core.aio import honour_cancel
+from core.contracts import CallRecord, EmergencyReferral
+from core.handoff import HandoffProducer
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +123,9 @@ class CallflowService:
         reader = asyncio.create_task(client.read_loop())
         tasks: list[asyncio.Task[None]] = []
         executor = CommandExecutor(client, self.state, self.wake)
-        commands = CommandServer(self.redis, s.redis_prefix, executor)
+        commands = CommandServer(
+            self.redis, s.redis_prefix, executor, emergency_numbers=s.emergency_targets()
+        )
         command_task: asyncio.Task[None] | None = None
         # Set before the resync: a three-ring pause may be due while the snapshot is read.
         self.client = client

@@ -21,13 +21,16 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 from redis.exceptions import RedisError
 
+from callflow.changes import ChangeSet
 from callflow.live import LiveState
 from callflow.notifier import Notifier
 from callflow.views import (
@@ -77,6 +80,15 @@ def local_day(tz: str, at: datetime | None = None) -> str:
 # ---- writing (the AMI role only) -----------------------------------------------------------------
 
 
+@dataclass
+class _Earlier:
+    """Changes to the figures of days before today not yet in Redis."""
+
+    queues: dict[tuple[str, str], QueueStatsView] = field(default_factory=dict)
+    seats: dict[tuple[str, str], SeatStatsView] = field(default_factory=dict)
+    misses: list[tuple[str, RingMissView]] = field(default_factory=list)
+
+
 class StateWriter:
     """Writes what changed in the live state in one pipeline, with its deltas."""
 
@@ -90,6 +102,7 @@ class StateWriter:
         self.failures = 0
         self.flushed_version = 0
         self.on_flushed: Callable[[int], None] | None = None
+        self._earlier = _Earlier()
 
     async def load(self) -> None:
         """Takes over today's figures and the calls in progress (the AMI role may restart mid-day;
@@ -98,37 +111,31 @@ class StateWriter:
         for value in (await self._redis.hgetall(self.keys.calls)).values():
             state.restore_call(CallView.model_validate_json(value))
         raw_q = await self._redis.hgetall(self.keys.queue_stats(day))
-        for name, value in raw_q.items():
-            stats = QueueStatsView.model_validate_json(value)
-            state.queue_stats[(day, _s(name))] = stats
         raw_s = await self._redis.hgetall(self.keys.seat_stats(day))
-        for ext, value in raw_s.items():
-            state.seat_stats[(day, _s(ext))] = SeatStatsView.model_validate_json(value)
+        state.restore_stats(
+            day,
+            [QueueStatsView.model_validate_json(v) for v in raw_q.values()],
+            [SeatStatsView.model_validate_json(v) for v in raw_s.values()],
+        )
         misses = await self._redis.lrange(self.keys.misses(day), 0, -1)
         self.misses[day] = [RingMissView.model_validate_json(m) for m in misses]
 
     async def flush(self) -> bool:
         """True when Redis has everything up to `state.version`; False when Redis is away."""
         state = self._state
-        version = state.version
-        if state.full_rewrite:
-            return await self._rewrite(version)
-        seats, state.dirty_seats = state.dirty_seats, set()
-        queues, state.dirty_queues = state.dirty_queues, set()
-        calls, state.dirty_calls = state.dirty_calls, set()
-        ended, state.ended_calls = state.ended_calls, set()
-        qstats, state.dirty_queue_stats = state.dirty_queue_stats, set()
-        sstats, state.dirty_seat_stats = state.dirty_seat_stats, set()
-        misses, state.new_misses = state.new_misses, []
-        deltas, state.deltas = state.deltas, []
-        if not (seats or queues or calls or ended or qstats or sstats or misses or deltas):
-            self._done(version)
+        changes = state.drain()
+        for day in [d for d in self.misses if d < changes.day]:
+            del self.misses[day]  # earlier days are final in Redis; only today's list is rebuilt
+        if changes.full:
+            return await self._rewrite(changes)
+        if changes.empty:
+            self._done(changes.version)
             return True
         k, notify = self.keys, self._notifier
         pipe = self._redis.pipeline(transaction=False)
         pipe.exists(k.epoch)
         seat_map: dict[str, str] = {}
-        for ext in seats:
+        for ext in changes.seats:
             seat = state.seats.get(ext)
             if seat is None:
                 continue
@@ -136,14 +143,14 @@ class StateWriter:
             notify.add_json("wallboard", "seat", body)
             notify.add_json(f"desk:{ext}", "seat", body)
         queue_map: dict[str, str] = {}
-        for name in queues:
+        for name in changes.queues:
             q = state.queues.get(name)
             if q is None:
                 continue
             body = queue_map[name] = state.queue_view(q).model_dump_json()
             notify.add_json("wallboard", "queue", body)
         call_map: dict[str, str] = {}
-        for linkedid in calls:
+        for linkedid in changes.calls:
             call = state.calls.get(linkedid)
             if call is None:
                 continue
@@ -152,57 +159,86 @@ class StateWriter:
         for key, mapping in ((k.seats, seat_map), (k.queues, queue_map), (k.calls, call_map)):
             if mapping:
                 pipe.hset(key, mapping=mapping)  # type: ignore[arg-type]
-        if ended:
-            pipe.hdel(k.calls, *ended)
-        by_day: dict[str, dict[str, str]] = {}
-        for day, name in qstats:
-            qs = state.queue_stats[(day, name)]
-            by_day.setdefault(day, {})[name] = qs.model_dump_json()
+        if changes.ended:
+            pipe.hdel(k.calls, *changes.ended)
+        for qs in changes.queue_stats:
             notify.add("wallboard", "stats", _jsonable(qs.summary()))
-        for day, mapping in by_day.items():
-            pipe.hset(k.queue_stats(day), mapping=mapping)  # type: ignore[arg-type]
-            pipe.expire(k.queue_stats(day), STATS_TTL_S)
-        by_day = {}
-        for day, ext in sstats:
-            by_day.setdefault(day, {})[ext] = state.seat_stats[(day, ext)].model_dump_json()
-        for day, mapping in by_day.items():
-            pipe.hset(k.seat_stats(day), mapping=mapping)  # type: ignore[arg-type]
-            pipe.expire(k.seat_stats(day), STATS_TTL_S)
-        new_misses: dict[str, list[str]] = {}
-        for day, _ext, miss in misses:
-            self.misses.setdefault(day, []).append(miss)
-            new_misses.setdefault(day, []).append(miss.model_dump_json())
-        for day, items in new_misses.items():
-            pipe.rpush(k.misses(day), *items)
-            pipe.expire(k.misses(day), STATS_TTL_S)
-        for target, op, data in deltas:
+        queue_stats, seat_stats, misses = self._today(changes)
+        earlier = self._earlier
+        queue_stats += earlier.queues.values()
+        seat_stats += earlier.seats.values()
+        self._write_stats(pipe, queue_stats, seat_stats)
+        self._write_misses(pipe, [*earlier.misses, *misses])
+        for target, op, data in changes.deltas:
             notify.add(target, op, data)
         notify.publish_into(pipe)
         try:
             results = await pipe.execute()
         except (RedisError, OSError) as exc:
-            self._failed(exc, seats, queues, calls, ended, qstats, sstats, misses)
+            self._failed(exc)
             return False
         if not results or not results[0]:
             log.warning("store: Redis lost the live state (restart?); rewriting all of it")
-            state.full_rewrite = True
-            return await self._rewrite(state.version)
-        self._done(version)
+            state.mark_full_rewrite()
+            return await self._rewrite(state.drain())
+        self._done(changes.version)
         return True
 
-    async def _rewrite(self, version: int) -> bool:
+    def _write_stats(
+        self, pipe: Pipeline, queues: Iterable[QueueStatsView], seats: Iterable[SeatStatsView]
+    ) -> None:
+        k = self.keys
+        by_day: dict[str, dict[str, str]] = {}
+        for qs in queues:
+            by_day.setdefault(qs.day, {})[qs.queue] = qs.model_dump_json()
+        for day, mapping in by_day.items():
+            pipe.hset(k.queue_stats(day), mapping=mapping)  # type: ignore[arg-type]
+            pipe.expire(k.queue_stats(day), STATS_TTL_S)
+        by_day = {}
+        for ss in seats:
+            by_day.setdefault(ss.day, {})[ss.seat] = ss.model_dump_json()
+        for day, mapping in by_day.items():
+            pipe.hset(k.seat_stats(day), mapping=mapping)  # type: ignore[arg-type]
+            pipe.expire(k.seat_stats(day), STATS_TTL_S)
+
+    def _write_misses(self, pipe: Pipeline, misses: Iterable[tuple[str, RingMissView]]) -> None:
+        by_day: dict[str, list[str]] = {}
+        for day, miss in misses:
+            by_day.setdefault(day, []).append(miss.model_dump_json())
+        for day, items in by_day.items():
+            pipe.rpush(self.keys.misses(day), *items)
+            pipe.expire(self.keys.misses(day), STATS_TTL_S)
+
+    def _today(
+        self, changes: ChangeSet
+    ) -> tuple[list[QueueStatsView], list[SeatStatsView], list[tuple[str, RingMissView]]]:
+        """Today's changed figures and misses; those of earlier days (a rollover's last changes,
+        gone from the state) wait in `_earlier`, written by every write until one succeeds."""
+        today, earlier = changes.day, self._earlier
+        queues: list[QueueStatsView] = []
+        seats: list[SeatStatsView] = []
+        misses: list[tuple[str, RingMissView]] = []
+        for qs in changes.queue_stats:
+            if qs.day < today:
+                earlier.queues[(qs.day, qs.queue)] = qs
+            else:
+                queues.append(qs)
+        for ss in changes.seat_stats:
+            if ss.day < today:
+                earlier.seats[(ss.day, ss.seat)] = ss
+            else:
+                seats.append(ss)
+        for day, miss in changes.misses:
+            if day < today:
+                earlier.misses.append((day, miss))
+            else:
+                misses.append((day, miss))
+                self.misses.setdefault(day, []).append(miss)
+        return queues, seats, misses
+
+    async def _rewrite(self, changes: ChangeSet) -> bool:
         """Replaces the whole projection atomically (readers never see it half-empty)."""
         state, k = self._state, self.keys
-        state.dirty_seats.clear()
-        state.dirty_queues.clear()
-        state.dirty_calls.clear()
-        state.ended_calls.clear()
-        state.dirty_queue_stats.clear()
-        state.dirty_seat_stats.clear()
-        for day, _ext, miss in state.new_misses:
-            self.misses.setdefault(day, []).append(miss)
-        state.new_misses = []
-        deltas, state.deltas = state.deltas, []
         pipe = self._redis.pipeline(transaction=True)
         pipe.delete(k.seats, k.queues, k.calls)
         seats = {ext: state.seat_view(s).model_dump_json() for ext, s in state.seats.items()}
@@ -214,6 +250,10 @@ class StateWriter:
             pipe.hset(k.queues, mapping=queues)  # type: ignore[arg-type]
         if calls:
             pipe.hset(k.calls, mapping=calls)  # type: ignore[arg-type]
+        # The state holds today's figures only; the last changes of earlier days wait in `_earlier`.
+        self._today(changes)
+        self._write_stats(pipe, self._earlier.queues.values(), self._earlier.seats.values())
+        self._write_misses(pipe, self._earlier.misses)
         days = {d for d, _ in state.queue_stats} | {d for d, _ in state.seat_stats} | set(self.misses)
         for day in days:
             qs = {n: s.model_dump_json() for (d, n), s in state.queue_stats.items() if d == day}
@@ -229,29 +269,27 @@ class StateWriter:
                 pipe.rpush(k.misses(day), *(m.model_dump_json() for m in self.misses[day]))
                 pipe.expire(k.misses(day), STATS_TTL_S)
         pipe.set(k.epoch, str(time.time()))
-        for target, op, data in deltas:
+        for target, op, data in changes.deltas:
             self._notifier.add(target, op, data)
         self._notifier.publish_into(pipe)
         try:
             await pipe.execute()
         except (RedisError, OSError) as exc:
-            self.failures += 1
-            self._notifier.discard()
-            log.warning("store: Redis unavailable (%s); state kept in memory, rewrite pending", exc)
-            state.full_rewrite = True
+            self._failed(exc)
             return False
-        state.full_rewrite = False
-        self._done(version)
+        state.rewrite_done()
+        self._done(changes.version)
         return True
 
-    def _failed(self, exc: Exception, *dirty: object) -> None:
-        del dirty  # everything is rewritten once Redis is back
+    def _failed(self, exc: Exception) -> None:
+        # Everything is rewritten once Redis is back.
         self._notifier.discard()  # deltas are momentary; clients take a snapshot on reconnect
         self.failures += 1
         log.warning("store: Redis unavailable (%s); state kept in memory, rewrite pending", exc)
-        self._state.full_rewrite = True
+        self._state.mark_full_rewrite()
 
     def _done(self, version: int) -> None:
+        self._earlier = _Earlier()
         self.flushes += 1
         self.flushed_version = version
         if self.on_flushed is not None:

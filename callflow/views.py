@@ -7,14 +7,16 @@ as delta payloads, so a snapshot and the deltas after it always agree.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PlainSerializer
 
-from tickets.contracts import HoldPeriod, IvrResult, RingMiss, Transfer
+from core.contracts import CallFacts, IvrResult
 
 SeatStateName = Literal["logged_out", "ready", "not_ready", "ringing", "talking", "wrapup"]
 CallStateName = Literal["ivr", "queued", "ringing", "talking", "held", "threeway", "transferred", "ended"]
+# A set in memory, a sorted list in JSON (snapshots and deltas of the same state compare equal).
+SortedNames = Annotated[set[str], PlainSerializer(sorted, return_type=list[str])]
 
 
 class SeatView(BaseModel):
@@ -55,29 +57,15 @@ class QueueView(BaseModel):
         return max(0.0, (now - min(w.joined_at for w in self.waiting)).total_seconds())
 
 
-class CallView(BaseModel):
-    linkedid: str
-    caller: str
-    caller_name: str | None = None
-    did: str | None = None
-    channel: str
-    state: CallStateName
-    started_at: datetime
+class CallView(CallFacts):
+    """A call in progress as Redis, the desk and the wallboard see it: `CallFacts` plus the live
+    call's public state. `callflow.call.Call` extends it with what only the AMI consumer needs."""
+
     ivr: IvrResult = Field(default_factory=IvrResult)
-    queue: str | None = None
-    queue_joined_at: datetime | None = None
-    answered_at: datetime | None = None
-    wait_s: float | None = None
-    talk_s: float | None = None
-    seat: str | None = None
+    state: CallStateName
     seat_channel: str | None = None
-    ringing_seats: list[str] = Field(default_factory=list)
-    rings_missed: list[RingMiss] = Field(default_factory=list)
-    transfers: list[Transfer] = Field(default_factory=list)
+    ringing_seats: SortedNames = Field(default_factory=set)
     conference: str | None = None
-    recording_path: str | None = None
-    ticket_no: str | None = None
-    holds: list[HoldPeriod] = Field(default_factory=list)
 
 
 class QueueStatsView(BaseModel):

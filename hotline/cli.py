@@ -10,8 +10,8 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from hotline import directory_cli, user_cli
-from hotline.settings import Settings
+from core.settings import Settings
+from hotline import classify_cli, directory_cli, user_cli
 
 ROLES = ("all", "web", "agi", "ami", "worker")
 
@@ -33,6 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("prompts", help="generate the Mandarin IVR prompts with espeak-ng")
     user_cli.add_parser(sub)
     directory_cli.add_parser(sub)
+    classify_cli.add_parser(sub)
     return p
 
 
@@ -84,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
         return user_cli.run(args, settings)
     if args.command == "directory":
         return directory_cli.run(args, settings)
+    if args.command == "classify":
+        return classify_cli.run(args, settings)
     if args.command == "prompts":
         from ivr.prompts import generate_prompts, prompt_texts
 

@@ -14,7 +14,7 @@ import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
 
-from hotline.settings import Settings
+from core.settings import Settings
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

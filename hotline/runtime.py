@@ -18,8 +18,8 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from hotline.handoff import HandoffProducer
-from hotline.settings import Settings
+from core.handoff import HandoffProducer
+from core.settings import Settings
 from recordings.storage import RecordingStore
 from tickets.db import Database
 

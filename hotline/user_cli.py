@@ -3,7 +3,8 @@
 A production deployment has no demo users (scripts/serve seeds them only in dev mode), so the
 first administrator is created here; later accounts are made on the /admin page. The password
 comes from HOTLINE_NEW_USER_PASSWORD or one line of standard input, never from the command line
-(it would stay in the shell history and the process list).
+(it would stay in the shell history and the process list). It must be strong, as on the admin
+page (tickets.passwords.check_strength: the reason of a refusal is printed, the exit status is 2).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import os
 import sys
 from datetime import UTC, datetime
 
-from hotline.settings import Settings
+from core.settings import Settings
 
 PASSWORD_ENV = "HOTLINE_NEW_USER_PASSWORD"
 # tickets.accounts.PERSON_ROLES, spelled here so `hotline --help` does not import the engine.

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from hotline.dialplan import AGI_INTAKE, AGI_SURVEY
-from hotline.settings import Settings
+from core.dialplan import AGI_INTAKE, AGI_SURVEY
+from core.settings import Settings
 from ivr.agi import AgiSession, Handler
 from ivr.backend import CallerLookup, bounded, database_caller_lookup
-from ivr.classify import Classifier, load_shipped_model
+from ivr.classify import DEFAULT_MIN_CONFIDENCE, Classifier, load_shipped_model
 from ivr.emergency import EmergencyDetector
 from ivr.flows.common import IvrDeps, Publisher, Transcriber
 from ivr.flows.intake import run_intake
@@ -31,9 +31,9 @@ def routes_for(deps: IvrDeps) -> dict[str, Handler]:
     return {AGI_INTAKE: intake, AGI_SURVEY: survey}
 
 
-async def load_classifier() -> Classifier | None:
+async def load_classifier(min_confidence: float = DEFAULT_MIN_CONFIDENCE) -> Classifier | None:
     def build() -> Classifier:
-        classifier = Classifier(load_shipped_model())
+        classifier = Classifier(load_shipped_model(), min_confidence)
         classifier.warm_up()
         return classifier
 
@@ -71,7 +71,7 @@ def make_deps(
         publisher=publisher,
         caller_lookup=bounded(caller_lookup),
         prompts=prompts,
-        detector=EmergencyDetector(settings.emergency_numbers),
+        detector=EmergencyDetector(settings.emergency_numbers, settings.emergency_joint_routing),
         classifier=classifier,
         speech=speech,
         utterance_dir=utterances,
@@ -85,6 +85,6 @@ async def build_deps(
     speech = SpeechRecognizer(settings.vosk_model_path, settings.vosk_model_sha256, settings.vosk_workers)
     if settings.ivr_speech_capture:
         await speech.start()
-    classifier = await load_classifier()
+    classifier = await load_classifier(settings.ivr_category_min_confidence)
     deps = make_deps(settings, publisher, database_caller_lookup(db), classifier=classifier, speech=speech)
     return deps, speech

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
-from tickets.contracts import CallerProfile
+from core.contracts import CallerProfile
 from tickets.db import Database
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ import wave
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from hotline.settings import MenuOption, default_menu
+from core.settings import MenuOption, default_menu
 
 log = logging.getLogger(__name__)
 

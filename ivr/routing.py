@@ -11,8 +11,8 @@ Order of precedence, most serious first:
    numbers), else the default queue.
 Caller history adds the open ticket as a hint for the seat (repeat callers reach the desk
 with their ticket on screen). Categories and units are the ticket engine's codes
-(`ivr.classify.CATEGORIES` / `UTILITY_CATEGORIES`); the other HOTLINE_CATEGORY values are the
-markers `emergency_<service>` and `not_accepted_<reason>` (DOMAIN.md §3), which no tree holds.
+(`ivr.classify.CATEGORIES` / `UTILITY_CATEGORIES`); the emergency's service and a matter the
+hotline does not accept (DOMAIN.md §3) have their own fields, never a category.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from hotline.dialplan import PRIORITY_NORMAL, PRIORITY_URGENT
-from hotline.settings import MenuOption, Settings
+from core.contracts import CallerProfile, OpenTicketRef
+from core.dialplan import PRIORITY_NORMAL, PRIORITY_URGENT
+from core.settings import MenuOption, Settings
 from ivr.classify import Classification, utility_category
 from ivr.emergency import Detection
-from tickets.contracts import CallerProfile, OpenTicketRef
 
 Action = Literal["queue", "emergency", "watch"]
 # HOTLINE_PRIORITY is the dialplan's QUEUE_PRIO: PRIORITY_URGENT for 003 §10 outages and
@@ -46,7 +46,9 @@ class RouteDecision:
     queue: str
     priority: int = PRIORITY_NORMAL
     target: str | None = None
-    category: str | None = None
+    emergency_service: str | None = None  # fire / police / medical / traffic, with action emergency
+    category: str | None = None  # a category code of the tree
+    not_accepted_reason: str | None = None  # DOMAIN.md §3 code (tickets.vocab.NOT_ACCEPTED_REASONS)
     ticket_hint: str | None = None
     ticket_type: str | None = None
     suggested_unit: str | None = None
@@ -94,15 +96,16 @@ def decide(
     category = classification.category if classification else None
     kind = str(classification.ticket_type) if classification and classification.ticket_type else None
     unit = classification.suggested_unit if classification else None
-    if classification is not None and classification.not_accepted:
-        # DOMAIN.md §3: still answered by a seat, who explains the refusal and records it.
-        category = f"not_accepted_{classification.not_accepted}"
-        unit = None
+    refused = classification.not_accepted if classification is not None else None
+    if refused:
+        # DOMAIN.md §3: still answered by a seat, who explains the refusal and records it; the
+        # matter is no category of the tree and no unit handles it.
+        category = unit = None
     history = unit_queue(settings, profile)
     if profile is not None and profile.open_tickets:
         latest = history[0] if history is not None else profile.open_tickets[0]
         hint = latest.ticket_no
-        if category is None:
+        if category is None and not refused:
             # Nothing new was said: the follow-up is about the open ticket, with its lead unit.
             category, unit = latest.category, unit or latest.lead_unit_code
 
@@ -112,25 +115,25 @@ def decide(
             queue=queue,
             priority=PRIORITY_URGENT,
             target=detection.target,
-            category=f"emergency_{detection.service}",
+            emergency_service=detection.service,
             ticket_hint=hint,
             prompt=f"emergency-{detection.service}",
         )
-    urgent = (detection is not None and detection.kind == "utility") or (
-        chosen is not None and chosen.urgent
-    )
+    urgent = (detection is not None and detection.kind == "utility") or (chosen is not None and chosen.urgent)
     if urgent:
         # 003 §10: the outage names the category and the utility; a bare menu choice names neither.
         heard = detection.heard if detection is not None and detection.kind == "utility" else ""
         outage = utility_category(heard)
         if outage is not None:
-            category, unit = outage
+            # The outage is the matter now (003 §10), whatever else was said.
+            category, unit, refused = (*outage, None)
     if profile is not None and profile.watch_listed:
         return RouteDecision(
             action="watch",
             queue=settings.watch_queue,
             priority=PRIORITY_URGENT if urgent else PRIORITY_NORMAL,
             category=category,
+            not_accepted_reason=refused,
             ticket_hint=hint,
             ticket_type=kind,
             suggested_unit=unit,
@@ -143,6 +146,7 @@ def decide(
             queue=chosen.queue if chosen is not None and chosen.urgent else settings.priority_queue,
             priority=PRIORITY_URGENT,
             category=category,
+            not_accepted_reason=refused,
             ticket_hint=hint,
             ticket_type=kind or "求助",
             suggested_unit=unit,
@@ -154,6 +158,7 @@ def decide(
         action="queue",
         queue=queue,
         category=category,
+        not_accepted_reason=refused,
         ticket_hint=hint,
         ticket_type=kind,
         suggested_unit=unit,

@@ -24,8 +24,8 @@ from typing import cast
 
 from redis.asyncio import Redis
 
-from hotline.handoff import HandoffProducer
-from hotline.settings import Settings
+from core.handoff import HandoffProducer
+from core.settings import Settings
 from ivr.agi import (
     CODE_USAGE,
     AgiError,

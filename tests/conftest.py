@@ -15,7 +15,7 @@ import pytest
 from redis.asyncio import Redis
 from sqlalchemy import create_engine, text
 
-from hotline.settings import Settings
+from core.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -25,21 +25,29 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 
 
+# The recorded Asterisk 22 captures are the repository's own test data (tests/data/captures/README.md).
+CAPTURES = REPO / "tests" / "data" / "captures"
+
+
 def shared_dir() -> Path:
+    """../shared beside the clone: only what may not be copied into the repository (the data set)."""
     return Path(os.environ.get("HOTLINE_SHARED_DIR", REPO.parent / "shared")).resolve()
 
 
 @pytest.fixture(scope="session")
-def shared() -> Path:
-    path = shared_dir()
-    if not (path / "asterisk-captures").is_dir():
-        pytest.fail(f"../shared is missing at {path}: set HOTLINE_SHARED_DIR")
-    return path
+def captures() -> Path:
+    if not (CAPTURES / "answered_call" / "ami.jsonl").is_file():
+        pytest.fail(f"the recorded captures are missing from the repository at {CAPTURES}")
+    return CAPTURES
 
 
 @pytest.fixture(scope="session")
-def captures(shared: Path) -> Path:
-    return shared / "asterisk-captures"
+def teddy_dataset() -> Path:
+    """The labelled 泰迪杯 messages: no license to copy them, so they stay in ../shared/datasets."""
+    path = shared_dir() / "datasets" / "teddy2020c"
+    if not path.is_dir():
+        pytest.skip(f"the labelled data set is not beside the clone at {path} (HOTLINE_SHARED_DIR)")
+    return path
 
 
 @pytest.fixture

@@ -6,6 +6,10 @@ Deactivation, a password reset and a change of role or unit bump the user's toke
 revokes every token issued before (agent_desk.api.token_check): a token never carries privileges
 its user no longer has. Reactivation does not, so the user logs in again.
 
+Every password set here (an admin's create or reset, `hotline user add/passwd`) must be strong
+(tickets.passwords.check_strength: zxcvbn score 3 of 4, not containing the username). The demo
+seed (tickets.demo, refused in production mode) writes its hashes directly and is not checked.
+
 Who belongs where (DOMAIN.md §7, §9): the centre's staff (seats, supervisors, admins, auditors)
 belong to the centre, a tier-1 unit; a unit handler belongs to one unit below it, and sees only
 that unit's tickets. A seat has the softphone extension its desk is bound to, unique among the
@@ -23,7 +27,7 @@ from sqlmodel import Session, col, select
 from tickets.actors import Actor
 from tickets.errors import Conflict, InvalidInput, NotFound
 from tickets.models import AuditLog, Unit, User
-from tickets.passwords import hash_password
+from tickets.passwords import check_strength, hash_password
 from tickets.vocab import Role
 
 MIN_PASSWORD_LENGTH = 8
@@ -105,7 +109,7 @@ def _load(session: Session, username: str) -> User:
 def _audit(session: Session, actor: Actor, action: str, subject: str, note: str, now: datetime) -> None:
     session.add(
         AuditLog(
-            at=now, actor=actor.username, role=actor.role.value, action=action, subject=subject, note=note
+            at=now, actor=actor.username, role=actor.role, action=action, subject=subject, note=note
         )
     )
 
@@ -169,6 +173,7 @@ def create_user(session: Session, actor: Actor, data: NewUser, now: datetime) ->
     display_name = data.display_name.strip()
     if not display_name:
         raise InvalidInput("姓名不能为空白")
+    check_strength(data.password, username, [display_name])
     if session.exec(select(User.id).where(User.username == username)).first() is not None:
         raise Conflict(f"用户名已存在:{username}")
     extension = (data.extension or "").strip() or None
@@ -176,7 +181,7 @@ def create_user(session: Session, actor: Actor, data: NewUser, now: datetime) ->
     user = User(
         username=username,
         display_name=display_name,
-        role=data.role.value,
+        role=data.role,
         unit_code=data.unit_code,
         extension=extension,
         password_hash=hash_password(data.password),
@@ -212,9 +217,9 @@ def update_user(
         user.display_name = change.display_name.strip()
         changed.append(f"姓名 → {user.display_name}")
     privileges = False
-    if role.value != user.role:
+    if role != user.role:
         changed.append(f"角色 {ROLE_LABELS.get(Role(user.role), user.role)} → {ROLE_LABELS[role]}")
-        user.role = role.value
+        user.role = role
         privileges = True
     if unit_code != user.unit_code:
         changed.append(f"单位 {user.unit_code} → {unit_code}")
@@ -240,6 +245,7 @@ def reset_password(
     if not data.new_password.strip():
         raise InvalidInput("新密码不能为空白")
     user = _load(session, username)
+    check_strength(data.new_password, user.username, [user.display_name])
     user.password_hash = hash_password(data.new_password)
     user.token_version += 1  # a reset usually follows a leak: sessions on the old password end
     session.add(user)

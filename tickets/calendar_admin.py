@@ -8,12 +8,13 @@ from datetime import date
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
+from core.bounds import Day
 from tickets.errors import NotFound
 from tickets.models import CalendarOverride
 
 
 class OverrideInput(BaseModel):
-    day: date
+    day: Day
     workday: bool
     note: str = Field(default="", max_length=200)
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from tickets.contracts import CallerProfile, OpenTicketRef
+from core.contracts import CallerProfile, OpenTicketRef
 from tickets.models import CallLink, Ticket, WatchEntry
 from tickets.vocab import OPEN_STATUSES
 

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 from sqlmodel import Session, select
 
-from hotline.settings import TicketRules
+from core.settings import TicketRules
 from tickets.errors import CalendarUnknown, InvalidInput
 from tickets.models import CalendarOverride
 from tickets.vocab import Channel, TicketType, Urgency

@@ -10,8 +10,8 @@ from datetime import UTC, date, datetime
 
 from sqlmodel import Session, select
 
-from hotline.settings import Settings
-from tickets.db import make_engine
+from core.settings import Settings
+from tickets.db import Database
 from tickets.kb import index_fields
 from tickets.models import Category, KbArticle, Unit, User
 from tickets.passwords import hash_password
@@ -296,18 +296,17 @@ def seed(settings: Settings, now: datetime | None = None) -> None:
     if settings.mode == "production":
         raise ValueError("生产模式拒绝写入演示数据:演示账号使用公开的默认密码(HOTLINE_MODE=production)")
     now = now or datetime.now(UTC)
-    engine = make_engine(settings.database_url, pool_size=1)
+    db = Database(settings.database_url, pool_size=1)
     try:
-        with Session(engine) as session:
+        with db.session() as session:
             _seed_units(session)
             session.flush()
             _seed_categories(session)
             session.flush()
             _seed_users(session)
             _seed_articles(session, now)
-            session.commit()
     finally:
-        engine.dispose()
+        db.dispose()
 
 
 def _seed_units(session: Session) -> None:

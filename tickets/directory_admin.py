@@ -98,7 +98,7 @@ def import_directory(session: Session, doc: DirectoryDocument, actor: Actor, now
             AuditLog(
                 at=now,
                 actor=actor.username,
-                role=actor.role.value,
+                role=actor.role,
                 action="directory_import",
                 subject="directory",
                 note=f"新增 {summary.created},修改 {summary.updated},未变 {summary.unchanged};单位 {units}",

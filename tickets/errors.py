@@ -29,6 +29,10 @@ class TransitionRefused(TicketError):
     code = "transition_refused"
 
 
+class UnlistedTransition(RuntimeError):
+    """Code tried to set a status the transition table does not allow: a bug, so HTTP 500."""
+
+
 class InvalidInput(TicketError):
     code = "invalid_input"
 

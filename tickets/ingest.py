@@ -1,4 +1,4 @@
-"""Writes the call path's hand-off records (tickets.contracts) into the database, idempotently.
+"""Writes the call path's hand-off records (core.contracts) into the database, idempotently.
 
 Keys: `CallLink.linkedid` for a call, (linkedid, target) for an emergency referral, (ticket_no,
 linkedid) for a survey. A record seen before changes nothing, so the ticket writer may deliver
@@ -11,14 +11,15 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from hotline.dialplan import PRIORITY_URGENT
-from hotline.settings import Settings
-from tickets import service
+from core.contracts import CallRecord, EmergencyReferral, HandoffRecord, SurveyResult
+from core.dialplan import PRIORITY_URGENT
+from core.settings import Settings
+from tickets import history
+from tickets.actions import acceptance, closing
 from tickets.actors import IVR_SURVEY, SYSTEM
-from tickets.contracts import CallRecord, HandoffRecord, SurveyResult
-from tickets.contracts import EmergencyReferral as ReferralRecord
+from tickets.context import Ctx
 from tickets.errors import NotFound
-from tickets.models import CallbackTask, CallLink, Category, EmergencyReferral, Survey, Ticket, Unit
+from tickets.models import CallbackTask, CallLink, Category, EmergencyReferralRow, Survey, Ticket, Unit
 from tickets.schemas import CallbackInput, TicketIntake
 from tickets.vocab import CallbackKind, Channel, Satisfaction, Status, TicketType, Urgency
 
@@ -36,7 +37,7 @@ def ingest_record(
     if isinstance(record, CallRecord):
         _ingest_call(session, record, settings, now)
         return []  # a call links to a ticket or opens a draft: no unit's view changes
-    if isinstance(record, ReferralRecord):
+    if isinstance(record, EmergencyReferral):
         _ingest_referral(session, record)
         return []
     if isinstance(record, SurveyResult):
@@ -62,13 +63,13 @@ def _ingest_call(session: Session, record: CallRecord, settings: Settings, now: 
         record_json=record.model_dump_json(),
     )
     referral = session.exec(
-        select(EmergencyReferral).where(EmergencyReferral.linkedid == record.linkedid)
+        select(EmergencyReferralRow).where(EmergencyReferralRow.linkedid == record.linkedid)
     ).first()
     if referral is not None:
         link.referral_id = referral.id
     session.add(link)
     session.flush()
-    ctx = service.Ctx(settings, now)
+    ctx = Ctx(settings, now)
     if record.outcome in MISSED_OUTCOMES:
         # 漏接回拨: the citizen left the queue before a seat answered.
         session.add(
@@ -86,10 +87,10 @@ def _ingest_call(session: Session, record: CallRecord, settings: Settings, now: 
         return  # ivr_hangup / emergency_referred: the link (and the referral) is the record
     ticket = _ticket(session, record.ticket_no) if record.ticket_no else None
     if ticket is None:
-        ticket = service.create_ticket(session, SYSTEM, _draft_intake(session, record), ctx)
+        ticket = acceptance.create_ticket(session, SYSTEM, _draft_intake(session, record), ctx)
         # The IVR's lead unit is only shown to the seat who completes the draft: a seat dispatches.
         suggested = _suggested_unit(session, record)
-        service.add_event(
+        history.add_event(
             session,
             ticket,
             SYSTEM,
@@ -105,7 +106,7 @@ def _ingest_call(session: Session, record: CallRecord, settings: Settings, now: 
         )
     link.ticket_id = ticket.id
     session.add(link)
-    service.add_event(
+    history.add_event(
         session,
         ticket,
         SYSTEM,
@@ -124,7 +125,8 @@ def _draft_intake(session: Session, record: CallRecord) -> TicketIntake:
     ivr = record.ivr
     category = ivr.category if ivr and ivr.category else None
     if category is not None and session.get(Category, category) is None:
-        # emergency_<service> / not_accepted_<reason> markers, or a code the tree lost.
+        # A code the tree lost, or a marker of an IVR older than the typed emergency_service /
+        # not_accepted_reason (emergency_<service>, not_accepted_<reason>): no tree holds those.
         category = None
     ticket_type = ivr.ticket_type if ivr and ivr.ticket_type in _TYPES else TicketType.HELP
     # 003 §10: what the IVR queued as urgent (utility outages) is an urgent 突发事件 ticket.
@@ -152,15 +154,20 @@ def _unit_note(unit: Unit | None) -> str:
     return f";IVR建议主办单位:{unit.name}(待坐席派单)" if unit is not None else ""
 
 
-def _ingest_referral(session: Session, record: ReferralRecord) -> None:
+def _ingest_referral(session: Session, record: EmergencyReferral) -> None:
     existing = session.exec(
-        select(EmergencyReferral).where(
-            EmergencyReferral.linkedid == record.linkedid, EmergencyReferral.target == record.target
+        select(EmergencyReferralRow).where(
+            EmergencyReferralRow.linkedid == record.linkedid, EmergencyReferralRow.target == record.target
         )
     ).first()
     if existing is not None:
+        # The IVR records its re-route at once (pending); the call control records how it ended,
+        # and again when the alternative route was tried after a busy one. Answered is final.
+        if existing.outcome != "answered" and record.outcome != "pending":
+            existing.outcome = record.outcome
+            session.add(existing)
         return
-    referral = EmergencyReferral(
+    referral = EmergencyReferralRow(
         linkedid=record.linkedid,
         caller=record.caller,
         target=record.target,
@@ -191,12 +198,12 @@ def _ingest_survey(
     if ticket is None:
         # Left pending, then dead-lettered by the consumer: kept, never silently dropped.
         raise NotFound(f"回访结果对应的工单不存在:{record.ticket_no}")
-    ctx = service.Ctx(settings, now)
+    ctx = Ctx(settings, now)
     answered = record.answered and record.satisfaction is not None
     if answered and ticket.status == Status.APPROVED:
         assert record.satisfaction is not None
         # The callback happened when the citizen answered, not when the record was written.
-        service.callback(
+        closing.callback(
             session,
             IVR_SURVEY,
             ticket.ticket_no,
@@ -205,7 +212,7 @@ def _ingest_survey(
                 resolved=bool(record.resolved),
                 note="自动语音回访",
             ),
-            service.Ctx(settings, record.at),
+            Ctx(settings, record.at),
             linkedid=record.linkedid,
         )
         return [(ticket.ticket_no, record.at)]
@@ -232,7 +239,7 @@ def _ingest_survey(
             task.attempts += 1
             task.note = "自动语音回访未应答" if not answered else task.note
             session.add(task)
-    service.add_event(
+    history.add_event(
         session,
         ticket,
         IVR_SURVEY,

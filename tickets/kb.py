@@ -5,6 +5,11 @@ pinyin field. A query is cut into jieba words and character bigrams (so 2-charac
 like 路灯 work) and into pinyin syllable pairs, which catch speech-recognition homophones
 (路等 → lu deng → 路灯; 煤汽泄露 → mei qi xie lou → 煤气泄漏). SQL `LIKE` narrows the
 candidates; ranking happens here.
+
+Indexing cost stays linear in the article's length: the character field is the whole normalised
+text (cheap), while pinyin (the expensive part, ~20 µs a character) is spelled for the question,
+the keywords and the answer's distinct clauses up to `PINYIN_BUDGET` characters. A long answer's
+later clauses are still found by their characters; only their homophones are not.
 """
 
 from __future__ import annotations
@@ -31,6 +36,10 @@ jieba.setLogLevel(logging.WARNING)
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _DROP = re.compile(r"[\s\W_]+", re.UNICODE)
 MAX_CANDIDATES = 300
+# Characters of an answer spelled in pinyin (question and keywords always are, 300 each at most).
+PINYIN_BUDGET = 4_000
+# Hard ceiling of an answer, whatever `Settings.kb_answer_max_chars` says (which is ≤ this).
+ANSWER_CEILING = 100_000
 
 
 def normalise(text: str) -> str:
@@ -45,8 +54,25 @@ def syllables(text: str) -> list[str]:
 def index_fields(question: str, answer: str, keywords: str) -> tuple[str, str]:
     """The two search columns of an article."""
     text = "|".join(normalise(part) for part in (question, keywords, answer))
-    spelled = " " + " ".join(syllables(question + keywords + answer)) + " "
+    spelled = " " + " ".join(syllables(question + keywords + _spelled_part(answer))) + " "
     return text, spelled
+
+
+def _spelled_part(answer: str) -> str:
+    """The answer's distinct clauses, in order, up to `PINYIN_BUDGET` characters."""
+    seen: set[str] = set()
+    out: list[str] = []
+    budget = PINYIN_BUDGET
+    # Split where `normalise` drops characters: a clause repeated in a long answer is spelled once.
+    for clause in _DROP.split(unicodedata.normalize("NFKC", answer).lower()):
+        if not clause or clause in seen:
+            continue
+        seen.add(clause)
+        out.append(clause[:budget])
+        budget -= len(out[-1])
+        if budget <= 0:
+            break
+    return "".join(out)
 
 
 def _terms(query: str) -> list[str]:
@@ -82,7 +108,8 @@ class PublicKbHit(BaseModel):
 
 class ArticleProposal(BaseModel):
     question: str = Field(min_length=2, max_length=300)
-    answer: str = Field(min_length=2)
+    # The deployment's own limit (Settings.kb_answer_max_chars) is checked by `propose`.
+    answer: str = Field(min_length=2, max_length=ANSWER_CEILING)
     category_code: str | None = None
     keywords: str = Field(default="", max_length=300)
     valid_from: date | None = None
@@ -155,10 +182,20 @@ def public_search(session: Session, query: str, today: date, limit: int = 10) ->
     ]
 
 
-def propose(session: Session, actor: Actor, proposal: ArticleProposal, now: datetime) -> KbArticle:
+def propose(
+    session: Session,
+    actor: Actor,
+    proposal: ArticleProposal,
+    now: datetime,
+    max_answer_chars: int = ANSWER_CEILING,
+) -> KbArticle:
     """Units propose entries for their own area; the centre's supervisors may too."""
     if actor.role not in (Role.UNIT_HANDLER, Role.SUPERVISOR, Role.SEAT):
         raise Forbidden("只有承办单位、话务员和值班长可以提交知识条目")
+    if len(proposal.answer) > max_answer_chars:
+        raise InvalidInput(
+            f"知识条目答案过长:{len(proposal.answer)} 个字符,最多 {max_answer_chars} 个;请拆分为多个条目"
+        )
     if proposal.valid_from and proposal.valid_to and proposal.valid_to < proposal.valid_from:
         raise InvalidInput("有效期结束日期早于开始日期")
     if proposal.category_code and session.get(Category, proposal.category_code) is None:

@@ -1,8 +1,10 @@
 """Allowed transitions by state AND role (DOMAIN.md §6): one table, checked before any change.
 
 `check` raises `Forbidden` (HTTP 403) when the role may never do the action and
-`TransitionRefused` (HTTP 409) when the ticket's state does not allow it now; the use cases in
-`tickets.service` call it before touching anything, so a refused action changes nothing.
+`TransitionRefused` (HTTP 409) when the ticket's state does not allow it now; the action skeleton
+(`tickets.actions.run.run_action`) calls it before touching anything, so a refused action changes
+nothing. The table also decides where an action leads: `next_status` is the only way an action
+obtains the status it sets, and it refuses a status the table does not list.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from tickets.errors import Forbidden, TransitionRefused
+from tickets.errors import Forbidden, TransitionRefused, UnlistedTransition
 from tickets.vocab import Role, Status
 
 
@@ -75,6 +77,10 @@ STATUS_LABELS: dict[str, str] = {
     Status.MERGED: "已并单",
     Status.ARCHIVED: "已归档",
 }
+
+
+# 受理: every ticket starts here, whatever the channel (no action leads into it).
+INITIAL_STATUS = Status.REGISTERED
 
 
 @dataclass(frozen=True)
@@ -142,3 +148,28 @@ def check(action: Action, status: str, role: Role) -> Rule:
 def allowed_actions(status: str, role: Role) -> list[Action]:
     """What the UI offers: actions this role may take on a ticket in this state."""
     return [a for a, r in TABLE.items() if role in r.roles and status in r.sources]
+
+
+def next_status(action: Action, current: Status, choice: Status | None = None) -> Status:
+    """The status `action` leaves a ticket in that is now in `current`, as the table says.
+
+    An action with one target needs no `choice`; one with several (a callback closes or reopens)
+    names the one its outcome picked; one without targets keeps `current`. Anything else, or a
+    `current` the action may not start from, raises `UnlistedTransition`: a bug, never a user error.
+    """
+    rule = TABLE[action]
+    if current not in rule.sources:
+        raise UnlistedTransition(f"{action.value}: not allowed from {current}")
+    if not rule.targets:
+        if choice is not None and choice != current:
+            raise UnlistedTransition(f"{action.value} keeps the status, cannot set {choice}")
+        return current
+    if choice is None:
+        if len(rule.targets) != 1:
+            targets = ", ".join(sorted(rule.targets))
+            raise UnlistedTransition(f"{action.value} leads to one of {targets}: name it")
+        (only,) = rule.targets
+        return only
+    if choice not in rule.targets:
+        raise UnlistedTransition(f"{action.value} cannot lead to {choice}")
+    return choice

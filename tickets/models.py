@@ -1,24 +1,35 @@
 """SQLModel tables of the work-order engine.
 
 Times are aware UTC datetimes (`UTCDateTime`); codes (unit, category) are natural keys so that
-seed data, events and KPIs read the same on SQLite and PostgreSQL. The event history is
-append-only: `guard_append_only` refuses any update or delete of a `TicketEvent` or `AuditLog`.
+seed data, events and KPIs read the same on SQLite and PostgreSQL. Words of the domain
+(`tickets.vocab`) are enum columns: VARCHAR with a CHECK of the allowed values. The event history
+is append-only: `guard_append_only` refuses any update or delete of a `TicketEvent` or `AuditLog`
+in the sessions of `tickets.db.Database` (importing this module changes no other session).
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Text, UniqueConstraint, event
+from sqlalchemy import Column, Text, UniqueConstraint
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Field, SQLModel
 
-from tickets.sqltypes import UTCDateTime
+from tickets.sqltypes import UTCDateTime, str_enum
+from tickets.vocab import AssignmentRole, Channel, KbStatus, Role, Status, TicketType, Urgency
 
 
 def _dt(*, index: bool = False, nullable: bool = True) -> Any:
     return Field(default=None, sa_type=UTCDateTime, index=index, nullable=nullable)
+
+
+def _enum(
+    enum: type[StrEnum], check: str, length: int, *, index: bool = False, nullable: bool = False
+) -> Any:
+    column: Column[Any] = Column(str_enum(enum, check=check, length=length), index=index, nullable=nullable)
+    return Field(default=None, sa_column=column) if nullable else Field(sa_column=column)
 
 
 class Unit(SQLModel, table=True):
@@ -42,7 +53,7 @@ class User(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(unique=True, index=True, max_length=60)
     display_name: str = Field(max_length=60)
-    role: str = Field(max_length=20)
+    role: Role = _enum(Role, "ck_users_role", 20)
     unit_code: str | None = Field(default=None, foreign_key="units.code", max_length=40)
     extension: str | None = Field(default=None, max_length=20)
     password_hash: str = Field(max_length=300)
@@ -67,10 +78,10 @@ class Ticket(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     ticket_no: str = Field(unique=True, index=True, max_length=40)
-    channel: str = Field(max_length=20)
-    type: str = Field(max_length=20)
-    urgency: str = Field(max_length=10)
-    status: str = Field(index=True, max_length=20)
+    channel: Channel = _enum(Channel, "ck_tickets_channel", 20)
+    type: TicketType = _enum(TicketType, "ck_tickets_type", 20)
+    urgency: Urgency = _enum(Urgency, "ck_tickets_urgency", 10)
+    status: Status = _enum(Status, "ck_tickets_status", 20, index=True)
     category_code: str | None = Field(default=None, foreign_key="categories.code", max_length=40)
     title: str = Field(default="", max_length=200)
     content: str = Field(default="", sa_type=Text)
@@ -108,7 +119,7 @@ class Ticket(SQLModel, table=True):
     extension_days: int | None = None
     extension_reason: str | None = Field(default=None, max_length=500)
     return_reason: str | None = Field(default=None, max_length=500)
-    status_before_return: str | None = Field(default=None, max_length=20)
+    status_before_return: Status | None = _enum(Status, "ck_tickets_status_before_return", 20, nullable=True)
     supervision_level: int = 0  # 0 none, 1 reminder, 2 written notice, 3 escalation (000 §23)
     key_supervision: bool = False
     leader_instruction: str | None = Field(default=None, sa_type=Text)
@@ -128,7 +139,7 @@ class Assignment(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="tickets.id", index=True)
     unit_code: str = Field(foreign_key="units.code", index=True, max_length=40)
-    role: str = Field(max_length=10)  # lead | assist
+    role: AssignmentRole = _enum(AssignmentRole, "ck_assignments_role", 10)
     active: bool = True
     assigned_at: datetime = Field(sa_type=UTCDateTime, index=True)
     ended_at: datetime | None = _dt()
@@ -140,6 +151,28 @@ class Assignment(SQLModel, table=True):
     extended: bool = False
 
 
+class IntakeRequest(SQLModel, table=True):
+    """A 受理 request that must not create a second ticket when repeated (tickets.actions.acceptance).
+
+    Keyed by the client's `Idempotency-Key` (per account) and by the call it was opened on; the
+    unique constraints make two concurrent identical requests end in one ticket."""
+
+    __tablename__ = "intake_requests"
+    __table_args__ = (
+        UniqueConstraint("actor", "idem_key", name="uq_intake_requests_actor_key"),
+        UniqueConstraint("linkedid", name="uq_intake_requests_linkedid"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor: str = Field(max_length=60)
+    idem_key: str | None = Field(default=None, max_length=200)
+    linkedid: str | None = Field(default=None, max_length=64)
+    # sha256 of the request body as validated: the same key with another body is refused.
+    fingerprint: str = Field(max_length=64)
+    ticket_id: int = Field(foreign_key="tickets.id", index=True)
+    at: datetime = Field(sa_type=UTCDateTime)
+
+
 class TicketEvent(SQLModel, table=True):
     """Append-only history: who, role, when, action, why (DOMAIN.md §6)."""
 
@@ -149,11 +182,11 @@ class TicketEvent(SQLModel, table=True):
     ticket_id: int = Field(foreign_key="tickets.id", index=True)
     at: datetime = Field(sa_type=UTCDateTime, index=True)
     actor: str = Field(max_length=60)
-    role: str = Field(max_length=20)
+    role: Role = _enum(Role, "ck_ticket_events_role", 20)
     unit_code: str | None = Field(default=None, max_length=40)
     action: str = Field(index=True, max_length=40)
-    from_status: str | None = Field(default=None, max_length=20)
-    to_status: str | None = Field(default=None, max_length=20)
+    from_status: Status | None = _enum(Status, "ck_ticket_events_from_status", 20, nullable=True)
+    to_status: Status | None = _enum(Status, "ck_ticket_events_to_status", 20, nullable=True)
     note: str = Field(default="", sa_type=Text)
     data: str = Field(default="{}", sa_type=Text)  # JSON
 
@@ -192,8 +225,10 @@ class CallLink(SQLModel, table=True):
     transcript_status: str | None = Field(default=None, max_length=20, index=True)
 
 
-class EmergencyReferral(SQLModel, table=True):
-    """DOMAIN.md §3: every emergency re-route is logged (key: linkedid + target)."""
+class EmergencyReferralRow(SQLModel, table=True):
+    """DOMAIN.md §3: every emergency re-route is logged (key: linkedid + target).
+
+    The row of a `core.contracts.EmergencyReferral` hand-off record."""
 
     __tablename__ = "emergency_referrals"
     __table_args__ = (UniqueConstraint("linkedid", "target", name="uq_referral_linkedid_target"),)
@@ -273,7 +308,7 @@ class KbArticle(SQLModel, table=True):
     keywords: str = Field(default="", max_length=300)
     valid_from: date | None = None
     valid_to: date | None = None
-    status: str = Field(index=True, max_length=20)
+    status: KbStatus = _enum(KbStatus, "ck_kb_articles_status", 20, index=True)
     proposed_by: str = Field(max_length=60)
     proposed_at: datetime = Field(sa_type=UTCDateTime)
     reviewed_by: str | None = Field(default=None, max_length=60)
@@ -302,7 +337,7 @@ class AuditLog(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(sa_type=UTCDateTime, index=True)
     actor: str = Field(index=True, max_length=60)
-    role: str = Field(max_length=20)
+    role: Role = _enum(Role, "ck_audit_log_role", 20)
     action: str = Field(max_length=40)
     subject: str = Field(index=True, max_length=80)  # ticket number or phone
     fields: str = Field(default="", max_length=200)
@@ -313,8 +348,8 @@ class AppendOnlyViolation(RuntimeError):
     pass
 
 
-@event.listens_for(OrmSession, "before_flush")
 def guard_append_only(session: OrmSession, _ctx: Any, _instances: Any) -> None:
+    """A `before_flush` hook: `tickets.db.Database` registers it on the sessions it makes."""
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, TicketEvent | AuditLog) and (obj in session.deleted or session.is_modified(obj)):
             raise AppendOnlyViolation(f"{type(obj).__name__} rows are append-only")

@@ -29,9 +29,12 @@ def mask_phone(phone: str | None) -> str | None:
     if not phone:
         return phone
     digits = phone.strip()
-    if len(digits) >= 8:
+    # DOMAIN.md §9: 3 + 4 shown hides four digits only from 11 on (a mobile, or a landline with its
+    # area code); of a 7- or 8-digit local number it would show nearly all of it.
+    if len(digits) >= 11:
         return digits[:3] + "****" + digits[-4:]
-    return "*" * max(len(digits) - 2, 1) + digits[-2:]
+    shown = digits[-2:] if len(digits) > 2 else ""
+    return "*" * (len(digits) - len(shown)) + shown
 
 
 def mask_address(address: str | None) -> str | None:
@@ -95,7 +98,7 @@ def audit(
         AuditLog(
             at=now,
             actor=actor.username,
-            role=actor.role.value,
+            role=actor.role,
             action=action,
             subject=subject,
             fields=fields,

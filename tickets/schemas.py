@@ -6,7 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from tickets.vocab import Channel, Satisfaction, TicketType, Urgency
+from core.bounds import AwareTime, Code, Offset, Phone
+from tickets.vocab import Channel, Satisfaction, Status, TicketType, Urgency
 
 
 class TicketIntake(BaseModel):
@@ -15,7 +16,7 @@ class TicketIntake(BaseModel):
     channel: Channel
     type: TicketType
     urgency: Urgency = Urgency.NORMAL
-    category_code: str | None = None
+    category_code: Code | None = None
     title: str = Field(default="", max_length=200)
     content: str = Field(min_length=1, max_length=20000)
     location: str | None = Field(default=None, max_length=200)
@@ -23,7 +24,7 @@ class TicketIntake(BaseModel):
     citizen_phone: str | None = Field(default=None, max_length=40)
     citizen_address: str | None = Field(default=None, max_length=200)
     consent_disclosure: bool = False
-    complained_unit_code: str | None = None
+    complained_unit_code: Code | None = None
     # The live call this ticket is opened on (the call record links to it later by ticket_no).
     linkedid: str | None = Field(default=None, max_length=64)
 
@@ -33,8 +34,8 @@ class Note(BaseModel):
 
 
 class DispatchInput(BaseModel):
-    lead_unit_code: str
-    assist_unit_codes: list[str] = Field(default_factory=list)
+    lead_unit_code: Code
+    assist_unit_codes: list[Code] = Field(default_factory=list, max_length=20)
     note: str = Field(default="", max_length=2000)
 
 
@@ -43,7 +44,7 @@ class CloseAtIntakeInput(BaseModel):
 
 
 class RefuseInput(BaseModel):
-    reason_code: str
+    reason_code: Code
     note: str = Field(default="", max_length=2000)
 
 
@@ -77,8 +78,8 @@ class ReturnRequest(BaseModel):
 class ReturnDecision(BaseModel):
     approve: bool
     # Approved with a new lead unit: 改派 at once; approved without: back to the centre's queue.
-    new_lead_unit_code: str | None = None
-    assist_unit_codes: list[str] = Field(default_factory=list)
+    new_lead_unit_code: Code | None = None
+    assist_unit_codes: list[Code] = Field(default_factory=list, max_length=20)
     note: str = Field(default="", max_length=2000)
 
 
@@ -99,22 +100,22 @@ class CallbackInput(BaseModel):
 
 
 class MergeInput(BaseModel):
-    into_ticket_no: str
+    into_ticket_no: Code
     note: str = Field(default="", max_length=2000)
 
 
 class TicketFilter(BaseModel):
-    status: str | None = None
-    channel: str | None = None
-    type: str | None = None
-    unit_code: str | None = None
-    category_code: str | None = None
-    phone: str | None = None
-    created_from: datetime | None = None
-    created_to: datetime | None = None
+    status: Status | None = None
+    channel: Channel | None = None
+    type: TicketType | None = None
+    unit_code: Code | None = None
+    category_code: Code | None = None
+    phone: Phone | None = None
+    created_from: AwareTime | None = None
+    created_to: AwareTime | None = None
     overdue: bool | None = None
     limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    offset: Offset = 0
 
 
 class EventView(BaseModel):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Enum
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -39,3 +40,21 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def str_enum(enum: type[StrEnum], *, check: str, length: int) -> Enum:
+    """A `tickets.vocab` enum column: VARCHAR(length) holding the values, CHECKed by the database.
+
+    Not a native PostgreSQL ENUM, so both backends keep the readable strings they always held;
+    `check` names the constraint (a migration adds or changes it when the enum does). Rows read
+    back as enum members.
+    """
+    return Enum(
+        enum,
+        name=check,
+        length=length,
+        native_enum=False,
+        create_constraint=True,
+        validate_strings=True,
+        values_callable=lambda members: [m.value for m in members],
+    )

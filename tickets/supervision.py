@@ -18,9 +18,10 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
-from hotline.settings import Settings
-from tickets import service, supervision_clocks
+from core.settings import Settings
+from tickets import history, supervision_clocks
 from tickets.actors import SYSTEM
+from tickets.context import Ctx
 from tickets.deadlines import WorkCalendar
 from tickets.errors import CalendarUnknown
 from tickets.models import Ticket, Unit
@@ -58,7 +59,7 @@ def due_level(ticket: Ticket, now: datetime, settings: Settings, calendar: WorkC
 
 def run_supervision(session: Session, settings: Settings, now: datetime) -> list[SupervisionStep]:
     calendar = WorkCalendar.load(session)
-    ctx = service.Ctx(settings, now)
+    ctx = Ctx(settings, now)
     tickets = session.exec(
         select(Ticket)
         .where(
@@ -77,7 +78,7 @@ def run_supervision(session: Session, settings: Settings, now: datetime) -> list
         while ticket.supervision_level < target:
             ticket.supervision_level += 1
             action, note = STEPS[ticket.supervision_level]
-            service.add_event(
+            history.add_event(
                 session,
                 ticket,
                 SYSTEM,

@@ -26,9 +26,10 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, and_, col, or_, select
 
-from hotline.settings import Settings
-from tickets import service
+from core.settings import Settings
+from tickets import history
 from tickets.actors import SYSTEM
+from tickets.context import Ctx
 from tickets.deadlines import WorkCalendar
 from tickets.errors import CalendarUnknown
 from tickets.models import Ticket, TicketEvent
@@ -143,7 +144,7 @@ def run_clocks(
 ) -> None:
     """Writes every due step of the response, callback and dispatch clocks, in order; `on_step`
     hears of each (ticket, clock, level, action)."""
-    ctx = service.Ctx(settings, now)
+    ctx = Ctx(settings, now)
     tickets = session.exec(
         select(Ticket)
         .where(
@@ -176,7 +177,7 @@ def run_clocks(
             while level < target:
                 level += 1
                 action = action_name(clock, level)
-                service.add_event(
+                history.add_event(
                     session,
                     ticket,
                     SYSTEM,

@@ -19,8 +19,8 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlmodel import Session, col, or_, select
 
-from hotline.aio import honour_cancel
-from tickets import service
+from core.aio import honour_cancel
+from tickets import views
 from tickets.models import Assignment, Ticket, TicketEvent
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ def collect(session: Session, ticket: Ticket, now: datetime) -> list[UnitDelta]:
         select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(col(TicketEvent.id).desc())
     ).first()
     action = event.action if event is not None else "update"
-    summary = service.summary(ticket, now)
+    summary = views.summary(ticket, now)
     # One delta per unit: an active assignment wins over one the same action ended.
     roles: dict[str, str | None] = {}
     for a in rows:

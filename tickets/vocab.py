@@ -1,7 +1,7 @@
 """The words of the domain (DOMAIN.md §1, §5, §6, §9) as string enums.
 
-Values are stored as plain strings, so the database stays readable and a new value needs no
-schema change.
+The enum columns of `tickets.models` store the values as plain strings (VARCHAR, readable on both
+databases) under a CHECK of the allowed values: a new value needs a migration that widens it.
 """
 
 from __future__ import annotations

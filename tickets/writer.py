@@ -15,10 +15,10 @@ from redis.asyncio import Redis
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from hotline.aio import honour_cancel
-from hotline.handoff import HandoffConsumer
-from hotline.settings import Settings
-from tickets.contracts import HandoffRecord
+from core.aio import honour_cancel
+from core.contracts import HandoffRecord
+from core.handoff import HandoffConsumer
+from core.settings import Settings
 from tickets.db import Database
 from tickets.ingest import ingest_record
 from tickets.supervision import SupervisionStep, run_supervision

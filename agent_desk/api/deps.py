@@ -10,12 +10,13 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from redis.asyncio import Redis
 
+from agent_desk.api.errors import ApiError
 from agent_desk.api.token_check import TokenChecker
 from agent_desk.api.tokens import InvalidToken
-from hotline.settings import Settings
+from core.settings import Settings
 from tickets.actors import Actor
+from tickets.context import Ctx
 from tickets.db import Database
-from tickets.service import Ctx
 from tickets.vocab import Role
 
 
@@ -38,6 +39,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 DbDep = Annotated[Database, Depends(get_db)]
 RedisDep = Annotated[Redis, Depends(get_redis)]
 
+_CHALLENGE = {"WWW-Authenticate": "Bearer"}
 _bearer = HTTPBearer(auto_error=False, description="POST /api/auth/login 获得的令牌")
 
 
@@ -53,17 +55,14 @@ async def current_actor(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Actor:
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, "未登录:缺少访问令牌", headers={"WWW-Authenticate": "Bearer"}
-        )
+        raise ApiError(401, "未登录:缺少访问令牌", "unauthorized", headers=_CHALLENGE)
     try:
-        # Signature, expiry, and the account: a deactivated user or a reset password stops here.
-        claims = await checker.verify(credentials.credentials)
+        # Signature, key, audience, expiry, then the account: a deactivated user or a reset
+        # password stops here, and the role comes from the account, not from the token.
+        identity = await checker.verify(credentials.credentials)
     except InvalidToken as exc:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, exc.reason, headers={"WWW-Authenticate": "Bearer"}
-        ) from exc
-    return claims.actor()
+        raise ApiError(401, exc.reason, "unauthorized", headers=_CHALLENGE) from exc
+    return identity.actor()
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]

@@ -1,88 +1,128 @@
-"""Bearer tokens for the REST API and the websockets: HMAC-SHA256 over a JSON claim set.
+"""Bearer tokens for the REST API and the websockets: JSON Web Tokens (PyJWT, HS256).
 
-`<base64url(claims)>.<base64url(hmac)>`, signed with `settings.token_secret`; no external JWT
-library is needed for one issuer that is also the only verifier.
+A token says who (`sub`) and under which token version of the account (`ver`), when it was
+issued (`iat`), until when it holds (`exp`) and for whom (`aud`, this deployment's desk). It
+carries no role, unit or extension: those are re-read from the account on every request
+(agent_desk.api.token_check), so a change of role applies to the next request of an old token.
+
+The header's `kid` names the signing key, so the key can be rotated: new tokens are signed with
+the current key, and a token signed with a previous key stays valid while that key is listed in
+`settings.token_previous_keys`; a key removed from the settings stops its tokens at once.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import MappingProxyType
 
-from pydantic import BaseModel, ValidationError
+import jwt
+from pydantic import BaseModel, Field, ValidationError
 
-from tickets.actors import Actor
-from tickets.vocab import Role
+from core.settings import Settings
 
+ALGORITHM = "HS256"
 DEFAULT_TTL = timedelta(hours=12)  # one shift
+# Far above any real token (a few hundred bytes): a header stuffed with junk is refused unread.
+MAX_TOKEN_CHARS = 4096
+# The web processes' clocks may differ a little: a token issued "in the future" by up to this is fine.
+CLOCK_SKEW_S = 60
 
 
 class InvalidToken(Exception):
+    """`reason` is shown to people (Chinese): the REST API's 401 detail, the websocket's close reason."""
+
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
 
 
 class TokenClaims(BaseModel):
-    sub: str
-    role: Role
-    unit: str | None = None
-    ext: str | None = None
-    name: str | None = None
+    sub: str = Field(min_length=1, max_length=60)
+    # The account's token version at login (users.token_version): a deactivation, a password reset
+    # or a change of role, unit or extension bumps it, which revokes this token (token_check).
+    ver: int = Field(ge=0)
+    iat: int
     exp: int
-    # The user's token version at login (users.token_version): a deactivation or a password
-    # reset bumps it, which revokes this token (agent_desk.api.token_check).
-    ver: int = 0
-
-    def actor(self) -> Actor:
-        return Actor(username=self.sub, role=self.role, unit_code=self.unit, extension=self.ext)
+    aud: str
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+@dataclass(frozen=True)
+class TokenKeys:
+    """The signing key (`current_id`) and every key a token may still be verified with."""
 
+    current_id: str
+    keys: Mapping[str, str]
+    audience: str
 
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TokenKeys:
+        keys = {**settings.token_previous_keys, settings.token_key_id: settings.token_secret}
+        return cls(settings.token_key_id, MappingProxyType(keys), settings.token_audience)
 
-
-def _sign(secret: str, payload: str) -> str:
-    return _b64(hmac.new(secret.encode("utf-8"), payload.encode("ascii"), hashlib.sha256).digest())
-
-
-def issue_token(secret: str, claims: TokenClaims) -> str:
-    payload = _b64(claims.model_dump_json().encode("utf-8"))
-    return f"{payload}.{_sign(secret, payload)}"
+    @classmethod
+    def single(cls, key_id: str, secret: str, audience: str) -> TokenKeys:
+        return cls(key_id, MappingProxyType({key_id: secret}), audience)
 
 
 def new_claims(
-    actor: Actor, name: str | None, now: datetime, ttl: timedelta = DEFAULT_TTL, version: int = 0
+    username: str, version: int, audience: str, now: datetime, ttl: timedelta = DEFAULT_TTL
 ) -> TokenClaims:
-    return TokenClaims(
-        sub=actor.username,
-        role=actor.role,
-        unit=actor.unit_code,
-        ext=actor.extension,
-        name=name,
-        exp=int((now + ttl).timestamp()),
-        ver=version,
+    issued = int(now.timestamp())
+    return TokenClaims(sub=username, ver=version, iat=issued, exp=int((now + ttl).timestamp()), aud=audience)
+
+
+def issue_token(keys: TokenKeys, claims: TokenClaims) -> str:
+    return jwt.encode(
+        claims.model_dump(),
+        keys.keys[keys.current_id],
+        algorithm=ALGORITHM,
+        headers={"kid": keys.current_id},
     )
 
 
-def verify_token(secret: str, token: str, now: datetime) -> TokenClaims:
-    payload, sep, signature = token.partition(".")
-    if not sep or not payload or not signature:
+def verify_token(keys: TokenKeys, token: str, now: datetime) -> TokenClaims:
+    """The claims of a token signed with a known key, for this audience and not expired."""
+    # Whatever the client sent is untrusted text: a non-ASCII or oversized token is malformed,
+    # never an error of the server.
+    if not token or len(token) > MAX_TOKEN_CHARS or not token.isascii():
         raise InvalidToken("令牌格式错误")
-    if not hmac.compare_digest(_sign(secret, payload), signature):
-        raise InvalidToken("令牌签名无效")
     try:
-        claims = TokenClaims.model_validate_json(_unb64(payload))
-    except (ValidationError, ValueError) as exc:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError as exc:
+        raise InvalidToken("令牌格式错误") from exc
+    kid = header.get("kid")
+    secret = keys.keys.get(kid) if isinstance(kid, str) else None
+    if secret is None:
+        raise InvalidToken("令牌的签名密钥未知或已停用,请重新登录")
+    try:
+        payload = jwt.decode(
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            audience=keys.audience,
+            options={
+                "require": ["sub", "iat", "exp", "aud", "ver"],
+                "verify_exp": False,
+                "verify_iat": False,
+                "verify_nbf": False,
+            },
+        )
+    except jwt.InvalidAudienceError as exc:
+        raise InvalidToken("令牌不属于本系统") from exc
+    except jwt.InvalidSignatureError as exc:
+        raise InvalidToken("令牌签名无效") from exc
+    except jwt.PyJWTError as exc:
         raise InvalidToken("令牌内容无效") from exc
-    if claims.exp <= int(now.timestamp()):
+    try:
+        claims = TokenClaims.model_validate(payload, strict=True)
+    except ValidationError as exc:
+        raise InvalidToken("令牌内容无效") from exc
+    # The times against the caller's clock (PyJWT would read the system's), so they can be tested.
+    at = int(now.timestamp())
+    if claims.exp <= at:
         raise InvalidToken("令牌已过期,请重新登录")
-    if claims.role == Role.SYSTEM:
-        raise InvalidToken("系统角色不能通过令牌登录")
+    if claims.iat > at + CLOCK_SKEW_S:
+        raise InvalidToken("令牌签发时间无效")
     return claims

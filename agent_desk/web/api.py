@@ -1,7 +1,8 @@
 """The few JSON views the pages need beyond the ticket REST API.
 
-- `/api/web/meta`: the words of the forms (types, urgencies, refusal reasons, emergency numbers,
-  queues), so the pages never hard-code them.
+- `/api/web/meta`: the words of the forms (types, urgencies, refusal reasons, the deployment's
+  emergency services and numbers from settings.emergency_numbers, queues), so the pages never
+  hard-code them.
 - `/api/web/charts`: the wallboard's pictures: today's calls by hour, today's hot categories and
   the service level over the last 24 hours, from the call records the ticket writer stored.
 - `/api/web/portal/tickets`: a unit's tickets with the working days left on each deadline.
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends
@@ -19,7 +20,8 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from agent_desk.api.deps import CtxDep, DbDep, SettingsDep, require_roles
-from tickets import service
+from core.settings import EmergencyLine, Settings
+from tickets import queries
 from tickets.actors import Actor
 from tickets.deadlines import WorkCalendar
 from tickets.errors import CalendarUnknown
@@ -35,31 +37,53 @@ UnitDep = Annotated[Actor, Depends(require_roles(Role.UNIT_HANDLER))]
 
 # Reasons a seat gives for 示忙; the three-ring pause reason is set by the system, not chosen.
 PAUSE_REASONS = ["小休", "培训", "会议", "就餐", "其他"]
-EMERGENCY_LABELS = {"110": "110 报警", "119": "119 火警", "120": "120 急救", "122": "122 交通事故"}
 QUEUE_OUTCOMES = ("answered", "abandoned", "unanswered")
 
 
-@router.get("/meta", summary="页面使用的枚举值")
-async def meta(settings: SettingsDep) -> dict[str, Any]:
-    return {
-        "city": settings.city,
-        "ticket_types": [t.value for t in TicketType],
-        "urgencies": [u.value for u in Urgency],
-        "channels": [c.value for c in Channel],
-        "not_accepted_reasons": NOT_ACCEPTED_REASONS,
-        "emergency": {
-            num: EMERGENCY_LABELS.get(num, num) for num in sorted(set(settings.emergency_numbers.values()))
-        },
-        "queues": {q.name: q.title for q in settings.queues},
-        "pause_reasons": PAUSE_REASONS,
-        "service_level_s": settings.calls.service_level_s,
-        # Event names of a ticket's history that are not life-cycle actions get their label here.
-        "action_labels": {
+class WebMeta(BaseModel):
+    city: str
+    ticket_types: list[str]
+    urgencies: list[str]
+    channels: list[str]
+    not_accepted_reasons: dict[str, str]
+    # The desk's 紧急转接 list, number → "119 火警", and the services behind it (settings.emergency_numbers).
+    emergency: dict[str, str]
+    emergency_services: list[EmergencyLine]
+    queues: dict[str, str]
+    pause_reasons: list[str]
+    service_level_s: int
+    # Event names of a ticket's history that are not life-cycle actions get their label here.
+    action_labels: dict[str, str]
+
+
+def _emergency_choices(settings: Settings) -> dict[str, str]:
+    choices: dict[str, list[str]] = {}
+    for line in settings.emergency_lines():
+        labels = choices.setdefault(line.number, [])
+        if line.label:
+            labels.append(line.label)
+    return {number: " ".join([number, "/".join(labels)]).strip() for number, labels in choices.items()}
+
+
+@router.get("/meta", response_model=WebMeta, summary="页面使用的枚举值(含本地紧急号码)")
+async def meta(settings: SettingsDep) -> WebMeta:
+    return WebMeta(
+        city=settings.city,
+        ticket_types=[t.value for t in TicketType],
+        urgencies=[u.value for u in Urgency],
+        channels=[c.value for c in Channel],
+        not_accepted_reasons=NOT_ACCEPTED_REASONS,
+        emergency=_emergency_choices(settings),
+        emergency_services=settings.emergency_lines(),
+        queues={q.name: q.title for q in settings.queues},
+        pause_reasons=PAUSE_REASONS,
+        service_level_s=settings.calls.service_level_s,
+        action_labels={
             "register": "受理",
             "call_linked": "关联通话",
             **{a.value: label for a, label in LABELS.items()},
         },
-    }
+    )
 
 
 class HourBucket(BaseModel):
@@ -156,7 +180,7 @@ def _days_left(calendar: WorkCalendar, today: date, due: datetime | None, tz: Zo
 @router.get("/portal/tickets", response_model=list[PortalTicket], summary="本单位工单(含剩余工作日)")
 async def portal_tickets(actor: UnitDep, db: DbDep, ctx: CtxDep) -> list[PortalTicket]:
     def work(session: Session) -> list[PortalTicket]:
-        rows = service.list_tickets(session, actor, TicketFilter(limit=200), ctx)
+        rows = queries.list_tickets(session, actor, TicketFilter(limit=200), ctx)
         calendar = WorkCalendar.load(session)
         today = ctx.now.astimezone(ctx.tz).date()
         response_due = {

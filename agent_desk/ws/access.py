@@ -6,11 +6,37 @@ when the token no longer maps to a principal that may have it.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
+from pydantic import BaseModel
+
+from callflow.commands import (
+    COMMAND_TYPES,
+    COMMANDS_BY_NAME,
+    AttachTicket,
+    EmergencyTransfer,
+    HangupChannel,
+    Hold,
+    MissedCallback,
+    Resume,
+    SeatLogin,
+    SeatLogout,
+    SetNotReady,
+    SetReady,
+    Spy,
+    SurveyCallback,
+    ThreeWay,
+    Wrapup,
+)
+
+# Who watches the centre's wallboard (masked numbers: agent_desk.ws.masking) and the units' topics.
 SUPERVISING_ROLES = frozenset({"supervisor", "admin"})
+# Who acts on others' live calls (listen, whisper, barge, hang up) and sees any seat's desk with its
+# caller's number: supervisors only. Admins manage accounts; they change nothing on live calls.
+LIVE_SUPERVISOR = "supervisor"
 
 WALLBOARD = "wallboard"
 SEAT_PREFIX = "seat:"
@@ -53,8 +79,10 @@ def unit_topic(unit_code: str) -> str:
 
 
 def may_subscribe(who: Principal, topic: str) -> bool:
+    if topic.startswith(SEAT_PREFIX) and who.role == LIVE_SUPERVISOR:
+        return True
     if who.role in SUPERVISING_ROLES:
-        return topic == WALLBOARD or topic.startswith(SEAT_PREFIX) or topic.startswith(UNIT_PREFIX)
+        return topic == WALLBOARD or topic.startswith(UNIT_PREFIX)
     if topic.startswith(SEAT_PREFIX):
         # A seat sees its own line only: another seat's screen pop shows a citizen's number.
         return who.role == "seat" and who.extension is not None and topic == seat_topic(who.extension)
@@ -66,34 +94,52 @@ def may_subscribe(who: Principal, topic: str) -> bool:
     return False
 
 
-# Commands a seat sends about its own line; the argument "seat" must be its own extension.
-# Names are those of callflow.commands (the desk's buttons map one to one).
-SEAT_COMMANDS = frozenset(
-    {
-        "seat_login",
-        "seat_logout",
-        "ready",
-        "not_ready",
-        "wrapup",
-        "attach_ticket",
-        "threeway",
-        "emergency",
-        "hold",
-        "resume",
-        "hangup",
-        "survey_callback",
-        "missed_callback",
-    }
-)
-# Listening to, whispering into or barging into a seat's call is a supervisor's job alone.
-SUPERVISOR_COMMANDS = frozenset({"spy"})
+class Sender(Enum):
+    """Who may send a command of callflow.commands over the desk's websocket."""
+
+    # A seat about its own line (the argument "seat" must be its own extension), and supervisors
+    # about any line (hanging up another seat's call included). Never admins.
+    OWN_LINE = "own_line"
+    # Listening to, whispering into or barging into a seat's call is a supervisor's job alone.
+    SUPERVISOR = "supervisor"
+
+
+# One row per command type of the registry (callflow.commands.COMMAND_TYPES), checked below.
+COMMAND_SENDERS: Mapping[type[BaseModel], Sender] = {
+    SeatLogin: Sender.OWN_LINE,
+    SeatLogout: Sender.OWN_LINE,
+    SetReady: Sender.OWN_LINE,
+    SetNotReady: Sender.OWN_LINE,
+    Wrapup: Sender.OWN_LINE,
+    AttachTicket: Sender.OWN_LINE,
+    ThreeWay: Sender.OWN_LINE,
+    EmergencyTransfer: Sender.OWN_LINE,
+    Hold: Sender.OWN_LINE,
+    Resume: Sender.OWN_LINE,
+    HangupChannel: Sender.OWN_LINE,
+    SurveyCallback: Sender.OWN_LINE,
+    MissedCallback: Sender.OWN_LINE,
+    Spy: Sender.SUPERVISOR,
+}
+_unlisted = set(COMMAND_TYPES) ^ set(COMMAND_SENDERS)
+if _unlisted:
+    # A new command nobody may send (or a stale row) must not slip through: fail at import.
+    names = sorted(c.__name__ for c in _unlisted)
+    raise RuntimeError(f"COMMAND_SENDERS and callflow.commands disagree on {names}")
+
+
+def command_sender(name: str) -> Sender | None:
+    """Who may send the command called `name` on the wire; None for a name the registry lacks."""
+    cls = COMMANDS_BY_NAME.get(name)
+    return None if cls is None else COMMAND_SENDERS[cls]
 
 
 def may_command(who: Principal, name: str, args: dict[str, Any]) -> bool:
-    if name in SUPERVISOR_COMMANDS:
-        return who.role in SUPERVISING_ROLES
-    if name not in SEAT_COMMANDS:
+    sender = command_sender(name)
+    if sender is None:
         return False
-    if who.role in SUPERVISING_ROLES:
+    if who.role == LIVE_SUPERVISOR:
         return True
+    if sender is Sender.SUPERVISOR:
+        return False
     return who.role == "seat" and who.extension is not None and str(args.get("seat", "")) == who.extension

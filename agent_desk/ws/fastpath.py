@@ -7,6 +7,10 @@ are the same for every client: the hub builds them once and this protocol puts t
 transport directly. It is offered to the app as the ASGI scope extension `hotline.ws.raw`;
 sessions without it (another server, tests) fall back to plain ASGI sends.
 Run uvicorn with `ws=FanoutWebSocketProtocol` to enable it.
+
+The base class is private to uvicorn, so pyproject.toml pins uvicorn's minor version and
+tests/unit/agent_desk/test_ws_fastpath_uvicorn.py names the private module, class, method
+signature and attributes used here when a new uvicorn changes one of them.
 """
 
 from __future__ import annotations

@@ -233,8 +233,12 @@ class Session:
     async def _reader(self) -> None:
         while True:
             frame = self._decode(await self._receive_text())
-            # Every message is authorised again: a token revoked or expired mid-session stops here.
+            # Every message is authorised again: a token revoked or expired mid-session stops here,
+            # and a role that changed in the account loses the topics it no longer may watch.
             self._principal = await self._authorise()
+            for topic in list(self._sub.topics):
+                if not may_subscribe(self._principal, topic):
+                    raise _Close(CloseCode.FORBIDDEN, f"topic {topic!r} no longer allowed")
             await self._handle(frame, self._principal)
 
     async def _handle(self, frame: ClientFrame, who: Principal) -> None:

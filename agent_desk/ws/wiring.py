@@ -1,15 +1,18 @@
 """How the websocket layer plugs into the rest of the hotline.
 
-- Tokens: the REST API's check (`agent_desk.api.token_check.TokenChecker`: HMAC signature,
-  expiry, account active and token version), run again on every client message, so an expired
-  token or a deactivated user ends the session at its next message.
-- Topics: `wallboard` ← notifier channel `<prefix>events:wallboard`; `seat:<ext>` ← channel
+- Tokens: the REST API's check (`agent_desk.api.token_check.TokenChecker`: JWT signature, key,
+  audience, expiry, account active and token version; role, unit and extension from the account),
+  run again on every client message, so an expired token or a deactivated user ends the session
+  at its next message.
+- Topics: `wallboard` ← notifier channel `<prefix>events:wallboard`, callers masked in its
+  snapshot and deltas (`masking`); `seat:<ext>` ← channel
   `<prefix>events:desk:<ext>`; snapshots from `callflow.store`. `unit:<code>` ← channel
   `<prefix>events:unit:<code>` (`tickets.unit_events`, published by the REST layer after a
   commit); its snapshot holds no tickets: the portal reads them through the REST API, which
   applies the privacy rules, and then applies the deltas.
-- Commands: the desk's buttons become `callflow.commands` requests on the Redis command bus;
-  a seat may only act on its own line and on the call that line is on.
+- Commands: the desk's buttons become `callflow.commands` requests on the Redis command bus,
+  parsed once with the registry's adapter (the wire name is the command's `type`); a seat may
+  only act on its own line and on the call that line is on.
 
 `router` is the APIRouter that `agent_desk.app` includes; its lifespan builds a `WsService` from
 `app.state.settings` / `app.state.redis`.
@@ -18,14 +21,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
 from redis.asyncio import Redis
 
 from agent_desk.api.token_check import TokenChecker
-from agent_desk.api.tokens import InvalidToken, verify_token
+from agent_desk.api.tokens import InvalidToken
 from agent_desk.ws.access import (
     SEAT_PREFIX,
     UNIT_PREFIX,
@@ -37,53 +39,34 @@ from agent_desk.ws.access import (
 )
 from agent_desk.ws.bridge import RedisBridge, Routed
 from agent_desk.ws.hub import Hub
+from agent_desk.ws.masking import masked
 from agent_desk.ws.routes import ws_router
 from agent_desk.ws.service import WsService
 from agent_desk.ws.session import CommandError, SessionConfig, SessionDeps
 from callflow import store
-from callflow.commands import (
-    AttachTicket,
-    Command,
-    CommandClient,
-    EmergencyTransfer,
-    HangupChannel,
-    Hold,
-    MissedCallback,
-    Resume,
-    SeatLogin,
-    SeatLogout,
-    SetNotReady,
-    SetReady,
-    Spy,
-    SurveyCallback,
-    ThreeWay,
-    Wrapup,
-)
+from callflow.commands import COMMANDS_BY_NAME, Command, CommandClient, HangupChannel, parse_command
 from callflow.notifier import channel
-from hotline.settings import Settings
+from core.settings import Settings
 from tickets.db import Database
 from tickets.unit_events import unit_channel
 
 COMMAND_TIMEOUT_S = 5.0
 
 
-def authenticator(settings: Settings, checker: TokenChecker | None = None) -> Callable[[str], Any]:
-    """Without `checker` only the signature and expiry are checked (no account store at hand)."""
+def authenticator(checker: TokenChecker) -> Callable[[str], Any]:
+    """The REST API's token check; who the principal is comes from the account, not the token."""
 
     async def authenticate(token: str) -> Principal:
         try:
-            if checker is not None:
-                claims = await checker.verify(token)
-            else:
-                claims = verify_token(settings.token_secret, token, datetime.now(UTC))
+            identity = await checker.verify(token)
         except InvalidToken as exc:
             raise AuthError(exc.reason) from exc
         return Principal(
-            username=claims.sub,
-            role=claims.role.value,
-            display_name=claims.name or claims.sub,
-            extension=claims.ext,
-            unit_codes=frozenset({claims.unit}) if claims.unit else frozenset(),
+            username=identity.username,
+            role=identity.role.value,
+            display_name=identity.display_name or identity.username,
+            extension=identity.extension,
+            unit_codes=frozenset({identity.unit_code}) if identity.unit_code else frozenset(),
         )
 
     return authenticate
@@ -97,7 +80,8 @@ def route_notifier(prefix: str) -> Callable[[str, dict[str, Any]], list[Routed]]
 
     def route(name: str, message: dict[str, Any]) -> list[Routed]:
         if name == wallboard:
-            return [Routed(WALLBOARD, message["op"], message.get("data"))]
+            # A wall screen is public to the room: numbers masked for every role.
+            return [Routed(WALLBOARD, message["op"], masked(message.get("data")))]
         if name.startswith(unit):
             code = name[len(unit) :]
             return [Routed(unit_topic(code), message["op"], message.get("data"))] if code else []
@@ -119,9 +103,9 @@ def snapshots(settings: Settings, redis: Redis) -> Callable[[str, Principal], An
             snap = await store.snapshot(redis, prefix, settings.timezone)
             misses = await store.ring_misses(redis, prefix, store.local_day(settings.timezone))
             return {
-                **snap.model_dump(mode="json"),
+                **masked(snap.model_dump(mode="json")),
                 "queue_titles": queue_titles,
-                "ring_misses": [m.model_dump(mode="json") for m in misses[-50:]],
+                "ring_misses": masked([m.model_dump(mode="json") for m in misses[-50:]]),
                 "service_level_s": settings.calls.service_level_s,
             }
         if topic.startswith(SEAT_PREFIX):
@@ -152,13 +136,15 @@ class DeskCommands:
         self._prefix = settings.redis_prefix
         self._redis = redis
         self._client = client or CommandClient(redis, settings.redis_prefix)
+        self._emergency = settings.emergency_targets()
 
     async def __call__(self, who: Principal, name: str, args: dict[str, Any]) -> dict[str, Any]:
         try:
             command = await self._build(who, name, args)
         except ValidationError as exc:
             first = exc.errors()[0]
-            raise CommandError(f"参数错误:{'.'.join(str(p) for p in first['loc'])} {first['msg']}") from exc
+            loc = first["loc"][1:] if first["loc"][:1] == (name,) else first["loc"]  # the union's tag
+            raise CommandError(f"参数错误:{'.'.join(str(p) for p in loc)} {first['msg']}") from exc
         reply = await self._client.send(command, COMMAND_TIMEOUT_S)
         if not reply.ok:
             raise CommandError(reply.message)
@@ -177,60 +163,33 @@ class DeskCommands:
         return linkedid
 
     async def _build(self, who: Principal, name: str, a: dict[str, Any]) -> Command:
-        seat = str(a.get("seat", ""))
-        if name == "seat_login":
-            return SeatLogin(seat=seat, queues=a.get("queues") or [], paused=bool(a.get("paused", False)))
-        if name == "seat_logout":
-            return SeatLogout(seat=seat)
-        if name == "ready":
-            return SetReady(seat=seat)
-        if name == "not_ready":
-            return SetNotReady(seat=seat, reason=str(a.get("reason", "")))
-        if name == "wrapup":
-            return Wrapup(seat=seat, seconds=a.get("seconds"))
-        if name == "attach_ticket":
-            linkedid = await self._own_call(who, seat, a.get("linkedid"))
-            return AttachTicket(linkedid=linkedid, ticket_no=str(a.get("ticket_no", "")))
-        if name == "threeway":
-            linkedid = await self._own_call(who, seat, a.get("linkedid"))
-            return ThreeWay(
-                seat=seat, linkedid=linkedid, number=str(a.get("number", "")), unit_code=a.get("unit_code")
-            )
-        if name == "emergency":
-            linkedid = await self._own_call(who, seat, a.get("linkedid"))
-            return EmergencyTransfer(
-                seat=seat,
-                linkedid=linkedid,
-                target=a.get("target"),
-                mode=a.get("mode", "blind"),
-                reason=str(a.get("reason", "")),
-            )
-        if name == "hold":
-            return Hold(seat=seat, linkedid=await self._own_call(who, seat, a.get("linkedid")))
-        if name == "resume":
-            return Resume(seat=seat, linkedid=await self._own_call(who, seat, a.get("linkedid")))
-        if name == "hangup":
-            linkedid = await self._own_call(who, seat, a.get("linkedid"))
-            call = await store.call_state(self._redis, self._prefix, linkedid)
-            if call is None or not call.seat_channel:
-                raise CommandError("当前没有可挂断的通话")
-            return HangupChannel(channel=call.seat_channel)
-        if name == "spy":
-            return Spy(supervisor=str(a.get("supervisor", "")), seat=seat, mode=a.get("mode"))
-        if name == "survey_callback":
-            return SurveyCallback(ticket_no=str(a.get("ticket_no", "")), phone=str(a.get("phone", "")))
-        if name == "missed_callback":
-            return MissedCallback(seat=seat, phone=str(a.get("phone", "")))
-        raise CommandError(f"未知操作 {name}")
+        """The wire's {name, args} parsed once into the registry's command (callflow.commands).
+
+        What the desk may leave out or must not choose is filled in from the seat's line first: a
+        command about a call acts on the call the line is on, and a hang-up ends the seat's own leg.
+        """
+        cls = COMMANDS_BY_NAME.get(name)
+        if cls is None:
+            raise CommandError(f"未知操作 {name}")
+        data: dict[str, Any] = {**a, "type": name}
+        if "linkedid" in cls.model_fields or cls is HangupChannel:
+            linkedid = await self._own_call(who, str(a.get("seat", "")), a.get("linkedid"))
+            data["linkedid"] = linkedid
+            if cls is HangupChannel:
+                call = await store.call_state(self._redis, self._prefix, linkedid)
+                if call is None or not call.seat_channel:
+                    raise CommandError("当前没有可挂断的通话")
+                data["channel"] = call.seat_channel
+        return parse_command(data, self._emergency)
 
 
 def build_service(
-    settings: Settings, redis: Redis, config: SessionConfig | None = None, db: Database | None = None
+    settings: Settings, redis: Redis, db: Database, config: SessionConfig | None = None
 ) -> WsService:
     hub = Hub()
     deps = SessionDeps(
         hub=hub,
-        authenticate=authenticator(settings, TokenChecker(settings, redis, db) if db is not None else None),
+        authenticate=authenticator(TokenChecker(settings, redis, db)),
         snapshot=snapshots(settings, redis),
         commands=DeskCommands(settings, redis),
         config=config or SessionConfig(),

@@ -1,16 +1,20 @@
 """Typed builders for the AMI actions call control sends (Asterisk 22 manager actions).
 
-Names of contexts, extensions and channel variables come from `hotline.dialplan`, the module the
+Names of contexts, extensions and channel variables come from `core.dialplan`, the module the
 dialplan renderer uses too, so the backend and Asterisk cannot disagree.
 """
 
 from __future__ import annotations
 
-from hotline import dialplan
+from core.softswitch import Route
 
 Action = dict[str, str | list[str]]
 
 HOTLINE_CALLER_ID = '"12345" <12345>'
+
+
+def caller_id(number: str) -> str:
+    return f'"{number}" <{number}>'
 
 
 def seat_interface(ext: str) -> str:
@@ -21,9 +25,10 @@ def seat_member_name(ext: str) -> str:
     return f"坐席{ext}"
 
 
-def trunk_dial(number: str) -> str:
-    # Citizens, units' duty lines and 110/119 are all reached through the trunk endpoint.
-    return f"PJSIP/{number}@{dialplan.TRUNK_ENDPOINT}"
+def route_dial(route: Route, number: str) -> str:
+    """The PJSIP dial string of a number through an outbound route of the softswitch settings
+    (the same form the dialplan renderer writes for the routes it dials)."""
+    return f"PJSIP/{route.prefix}{number}@{route.trunk}"
 
 
 def _vars(values: dict[str, str]) -> list[str]:

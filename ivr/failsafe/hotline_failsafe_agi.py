@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sys
 
-VAR_QUEUE = "HOTLINE_QUEUE"  # hotline.dialplan.VAR_QUEUE (not imported: this runs standalone)
+VAR_QUEUE = "HOTLINE_QUEUE"  # core.dialplan.VAR_QUEUE (not imported: this runs standalone)
 VAR_ACTION = "HOTLINE_ACTION"
 DEFAULT_QUEUE = "q-general"
 

@@ -9,20 +9,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from hotline.settings import Settings
+from core.contracts import HandoffRecord
+from core.settings import Settings
 from ivr.agi import AgiCommandError, AgiSession
 from ivr.backend import CallerLookup, Clock, utcnow
 from ivr.classify import Classifier
 from ivr.emergency import EmergencyDetector
 from ivr.prompts import PromptLibrary
 from ivr.speech import Transcript
-from tickets.contracts import HandoffRecord
 
 log = logging.getLogger(__name__)
 
 
 class Publisher(Protocol):
-    """`hotline.handoff.HandoffProducer`: Redis Stream, spooled to disk while Redis is away."""
+    """`core.handoff.HandoffProducer`: Redis Stream, spooled to disk while Redis is away."""
 
     async def publish(self, record: HandoffRecord) -> bool: ...
 

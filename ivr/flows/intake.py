@@ -15,9 +15,13 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from hotline.dialplan import (
+from core.contracts import CallerProfile, EmergencyReferral
+from core.dialplan import (
     VAR_ACTION,
     VAR_CATEGORY,
+    VAR_DTMF,
+    VAR_EMERGENCY_SERVICE,
+    VAR_NOT_ACCEPTED_REASON,
     VAR_PRIORITY,
     VAR_QUEUE,
     VAR_TARGET,
@@ -31,7 +35,6 @@ from ivr.emergency import Detection
 from ivr.flows import watch
 from ivr.flows.common import IvrDeps, play
 from ivr.routing import RouteDecision, decide, did_queue
-from tickets.contracts import CallerProfile, EmergencyReferral
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +60,9 @@ async def run_intake(session: AgiSession, deps: IvrDeps) -> None:
         await session.set_variable(VAR_QUEUE, did_queue(settings, did))
         await play(session, deps, "greeting")
         digit = await _menu(session, deps) if settings.ivr_dtmf_menu else None
+        if digit:
+            # callflow carries it onto the call record (AMI VarSet → IvrResult.dtmf).
+            await session.set_variable(VAR_DTMF, digit)
         transcript = await _capture(session, deps) if _speech_on(deps) else None
         detection: Detection | None = None
         classification: Classification | None = None
@@ -147,14 +153,19 @@ def _safe(uniqueid: str) -> str:
 
 
 async def _apply(session: AgiSession, decision: RouteDecision) -> None:
-    # Names are hotline.dialplan's: the dialplan and callflow (AMI VarSet) read exactly these.
+    # Names are core.dialplan's: the dialplan and callflow (AMI VarSet) read exactly these.
     await session.set_variable(VAR_QUEUE, decision.queue)
     await session.set_variable(VAR_ACTION, decision.action)
     await session.set_variable(VAR_PRIORITY, str(decision.priority))
+    if decision.emergency_service:
+        # Before the target: callflow alerts supervisors on the target, with the service.
+        await session.set_variable(VAR_EMERGENCY_SERVICE, decision.emergency_service)
     if decision.target:
         await session.set_variable(VAR_TARGET, decision.target)
     if decision.category:
         await session.set_variable(VAR_CATEGORY, decision.category)
+    if decision.not_accepted_reason:
+        await session.set_variable(VAR_NOT_ACCEPTED_REASON, decision.not_accepted_reason)
     if decision.ticket_hint:
         await session.set_variable(VAR_TICKET_HINT, decision.ticket_hint)
     if decision.ticket_type:

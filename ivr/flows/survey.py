@@ -13,10 +13,10 @@ import logging
 from collections.abc import Mapping
 from typing import Literal, TypeVar
 
-from hotline.dialplan import VAR_DIAL, VAR_TICKET
+from core.contracts import SurveyResult
+from core.dialplan import VAR_DIAL, VAR_TICKET
 from ivr.agi import AgiCommandError, AgiHangup, AgiSession
 from ivr.flows.common import IvrDeps, play
-from tickets.contracts import SurveyResult
 
 log = logging.getLogger(__name__)
 

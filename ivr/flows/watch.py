@@ -3,9 +3,9 @@ watch queue, never silently blocked."""
 
 from __future__ import annotations
 
+from core.contracts import CallerProfile
 from ivr.agi import AgiSession
 from ivr.flows.common import IvrDeps, play
-from tickets.contracts import CallerProfile
 
 
 def is_watched(profile: CallerProfile | None) -> bool:

@@ -15,11 +15,11 @@ from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
 from callflow.service import CallflowService
-from hotline.aio import honour_cancel
-from hotline.handoff import HandoffProducer, decode, stream_key
-from hotline.settings import Settings
+from core.aio import honour_cancel
+from core.contracts import CallRecord, EmergencyReferral, HandoffRecord
+from core.handoff import HandoffProducer, decode, stream_key
+from core.settings import Settings
 from tests.doubles.ami_server import AmiReplayServer
-from tickets.contracts import CallRecord, EmergencyReferral, HandoffRecord
 
 SETTLE_TIMEOUT_S = 20.0
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from redis.asyncio import Redis
 
-from hotline import dialplan
-from hotline.settings import Settings
+from core import dialplan
+from core.settings import Settings
 from tests.contract.callflow_harness import CallflowHarness
 
 CITIZEN = {

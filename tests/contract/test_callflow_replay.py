@@ -12,14 +12,11 @@ from redis.asyncio import Redis
 
 from callflow import store
 from callflow.queuelog import from_queue_log, reconcile
-from hotline.settings import Settings
-from tests.conftest import shared_dir
+from core.settings import Settings
+from tests.conftest import CAPTURES
 from tests.contract.callflow_harness import CallflowHarness
 
-CAPTURES = shared_dir() / "asterisk-captures"
-SCENARIOS = (
-    sorted(p.name for p in CAPTURES.iterdir() if (p / "ami.jsonl").is_file()) if CAPTURES.is_dir() else []
-)
+SCENARIOS = sorted(p.name for p in CAPTURES.iterdir() if (p / "ami.jsonl").is_file())
 
 # Per scenario: the call records (outcome, seat, queue) the ticket writer must receive.
 EXPECTED_RECORDS: dict[str, list[tuple[str, str | None, str | None]]] = {
@@ -106,7 +103,9 @@ async def test_ring_no_answer_pauses_the_seat(captures: Path, settings: Settings
         assert seat is not None and seat.state == "not_ready" and seat.reason == "未在三声内应答"
         assert seat.misses_today == 1 and seat.consecutive_misses == 1
         other = await store.seat_state(redis, settings.redis_prefix, "1002")
-        assert other is not None and other.state == "ready" and other.calls_today == 1
+        # Seat 1002 answered and the caller left: the queue's wrap-up (queues.conf wrapuptime) runs.
+        assert other is not None and other.state == "wrapup" and other.calls_today == 1
+        assert other.wrapup_until is not None and other.wrapup_until > other.since
         h.server.resume()
         await h.run_to_end()
         (record,) = await h.calls()
@@ -158,6 +157,14 @@ async def test_emergency_from_ivr_alerts_supervisors(
     async with CallflowHarness(captures / "emergency_from_ivr", settings, redis) as h:
         await h.run_to_end()
         (record,) = await h.calls()
+        (referral,) = await h.referrals()
+    # The dialplan's Dial to 119 through the trunk was answered: the referral says so.
+    assert (referral.linkedid, referral.target, referral.source, referral.outcome) == (
+        record.linkedid,
+        "119",
+        "ivr",
+        "answered",
+    )
     assert record.ivr is not None
     assert (record.ivr.action, record.ivr.target, record.ivr.category) == (
         "emergency",

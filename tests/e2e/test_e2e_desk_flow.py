@@ -25,7 +25,7 @@ from sqlmodel import select
 
 from agent_desk.app import create_app
 from agent_desk.ws.fastpath import FanoutWebSocketProtocol
-from hotline.settings import Settings
+from core.settings import Settings
 from tests.conftest import REPO
 from tests.contract.callflow_harness import CallflowHarness
 from tickets.db import Database

@@ -9,7 +9,7 @@ import contextlib
 
 from playwright.async_api import Browser, expect
 
-from hotline import dialplan
+from core import dialplan
 from tests.contract.test_callflow_ivr_variables import varset
 from tests.e2e.test_e2e_desk_flow import (  # noqa: F401 - fixtures used by name
     CALLER,

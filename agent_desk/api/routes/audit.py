@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from agent_desk.api.deps import AuditorDep, DbDep
 from agent_desk.api.errors import AUTH_ERRORS
+from agent_desk.api.params import NameQuery, OffsetQuery, PhoneQuery
 from tickets import disclosure
 
 router = APIRouter(prefix="/api/audit", tags=["audit"], responses=AUTH_ERRORS)
@@ -17,9 +18,9 @@ router = APIRouter(prefix="/api/audit", tags=["audit"], responses=AUTH_ERRORS)
 async def entries(
     _actor: AuditorDep,
     db: DbDep,
-    actor: str | None = None,
-    subject: str | None = None,
+    actor: NameQuery = None,
+    subject: PhoneQuery = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
 ) -> list[disclosure.AuditView]:
     return await db.run(lambda s: disclosure.audit_entries(s, actor, subject, limit, offset))

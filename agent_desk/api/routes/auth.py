@@ -1,18 +1,17 @@
-"""Login (rate limited per username: `login_limit`) and the current user."""
+"""Login (rate limited per username and client address: `login_limit`) and the current user."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from sqlmodel import Session, select
 
 from agent_desk.api.deps import ActorDep, DbDep, RedisDep, SettingsDep
-from agent_desk.api.errors import AUTH_ERRORS, ErrorBody
-from agent_desk.api.login_limit import LoginLimiter, locked_message
-from agent_desk.api.tokens import issue_token, new_claims
-from tickets.actors import Actor
+from agent_desk.api.errors import AUTH_ERRORS, ApiError, ErrorBody
+from agent_desk.api.login_limit import Lock, LoginLimiter
+from agent_desk.api.tokens import TokenKeys, issue_token, new_claims
 from tickets.models import User
 from tickets.passwords import verify_password
 from tickets.vocab import Role
@@ -49,13 +48,14 @@ class LoginResult(BaseModel):
         429: {"model": ErrorBody, "description": "登录失败次数过多,暂时锁定(见 Retry-After)"},
     },
 )
-async def login(body: LoginInput, db: DbDep, settings: SettingsDep, redis: RedisDep) -> LoginResult:
+async def login(
+    body: LoginInput, request: Request, db: DbDep, settings: SettingsDep, redis: RedisDep
+) -> LoginResult:
     limiter = LoginLimiter(redis, settings.redis_prefix)
-    locked = await limiter.locked_for(body.username)
-    if locked:
-        raise HTTPException(
-            status.HTTP_429_TOO_MANY_REQUESTS, locked_message(locked), headers={"Retry-After": str(locked)}
-        )
+    address = request.client.host if request.client else "unknown"
+    lock = await limiter.locked(body.username, address)
+    if lock is not None:
+        raise _refused(lock)
 
     def check(session: Session) -> User | None:
         user = session.exec(select(User).where(User.username == body.username)).first()
@@ -65,24 +65,27 @@ async def login(body: LoginInput, db: DbDep, settings: SettingsDep, redis: Redis
 
     user = await db.run(check)
     if user is None:
-        await limiter.failed(body.username)
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "用户名或密码错误")
-    await limiter.clear(body.username)
-    actor = Actor(
-        username=user.username, role=Role(user.role), unit_code=user.unit_code, extension=user.extension
-    )
-    claims = new_claims(actor, user.display_name, datetime.now(UTC), version=user.token_version)
+        lock = await limiter.failed(body.username, address)
+        if lock is not None and lock.whole_address:
+            raise _refused(lock)
+        raise ApiError(401, "用户名或密码错误", "unauthorized")
+    await limiter.succeeded(body.username, address)
+    claims = new_claims(user.username, user.token_version, settings.token_audience, datetime.now(UTC))
     return LoginResult(
-        access_token=issue_token(settings.token_secret, claims),
+        access_token=issue_token(TokenKeys.from_settings(settings), claims),
         expires_at=datetime.fromtimestamp(claims.exp, UTC),
         user=Me(
             username=user.username,
             display_name=user.display_name,
-            role=actor.role,
+            role=Role(user.role),
             unit_code=user.unit_code,
             extension=user.extension,
         ),
     )
+
+
+def _refused(lock: Lock) -> ApiError:
+    return ApiError(429, lock.message(), "too_many_requests", headers={"Retry-After": str(lock.seconds)})
 
 
 @router.get("/me", response_model=Me, summary="当前登录用户", responses=AUTH_ERRORS)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
 from agent_desk.api.deps import DbDep, require_roles
 from agent_desk.api.errors import AUTH_ERRORS
+from agent_desk.api.params import DayPath
 from tickets import calendar_admin
 from tickets.actors import Actor
 from tickets.vocab import Role
@@ -33,5 +33,5 @@ async def set_overrides(
 
 
 @router.delete("/overrides/{day}", status_code=204, summary="删除调整日")
-async def delete_override(day: date, _actor: Admin, db: DbDep) -> None:
+async def delete_override(day: DayPath, _actor: Admin, db: DbDep) -> None:
     await db.run(lambda s: calendar_admin.delete_day(s, day))

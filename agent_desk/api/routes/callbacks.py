@@ -7,6 +7,7 @@ from sqlmodel import Session
 
 from agent_desk.api.deps import CtxDep, DbDep, SeatDep
 from agent_desk.api.errors import TICKET_ERRORS
+from agent_desk.api.params import IdPath
 from tickets import callbacks
 from tickets.schemas import Note
 from tickets.vocab import CallbackKind
@@ -23,7 +24,7 @@ async def list_tasks(
 
 @router.post("/{task_id}/done", response_model=callbacks.CallbackTaskView, summary="漏接回拨已完成")
 async def done(
-    task_id: int, body: Note, actor: SeatDep, db: DbDep, ctx: CtxDep
+    task_id: IdPath, body: Note, actor: SeatDep, db: DbDep, ctx: CtxDep
 ) -> callbacks.CallbackTaskView:
     def work(session: Session) -> callbacks.CallbackTaskView:
         task = callbacks.complete_missed_call(session, actor, task_id, body.note, ctx.now)

@@ -7,8 +7,9 @@ from sqlmodel import Session
 
 from agent_desk.api.deps import CtxDep, DbDep, SeatDep
 from agent_desk.api.errors import AUTH_ERRORS
+from agent_desk.api.params import PhonePath
+from core.contracts import CallerProfile
 from tickets.callers import caller_profile
-from tickets.contracts import CallerProfile
 from tickets.privacy import audit
 
 router = APIRouter(prefix="/api/callers", tags=["callers"], responses=AUTH_ERRORS)
@@ -17,7 +18,7 @@ router = APIRouter(prefix="/api/callers", tags=["callers"], responses=AUTH_ERROR
 @router.get(
     "/{phone}/profile", response_model=CallerProfile, summary="来电人画像(在办工单、来电次数、关注名单)"
 )
-async def profile(phone: str, actor: SeatDep, db: DbDep, ctx: CtxDep) -> CallerProfile:
+async def profile(phone: PhonePath, actor: SeatDep, db: DbDep, ctx: CtxDep) -> CallerProfile:
     def work(session: Session) -> CallerProfile:
         audit(session, actor, "caller_profile", phone, "phone,tickets", ctx.now)
         return caller_profile(session, phone, ctx.now)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from agent_desk.api.deps import ActorDep, CtxDep, DbDep, SupervisorDep
 from agent_desk.api.errors import TICKET_ERRORS
+from agent_desk.api.params import IdPath
 from tickets import kb
 
 router = APIRouter(prefix="/api/kb", tags=["kb"], responses=TICKET_ERRORS)
@@ -16,7 +17,7 @@ router = APIRouter(prefix="/api/kb", tags=["kb"], responses=TICKET_ERRORS)
 
 class ReviewInput(BaseModel):
     approve: bool
-    note: str | None = None
+    note: str | None = Field(default=None, max_length=2000)
 
 
 class ArticleView(BaseModel):
@@ -43,7 +44,8 @@ async def search(
 
 @router.post("/articles", response_model=ArticleView, status_code=201, summary="提交知识条目(待中心审核)")
 async def propose(body: kb.ArticleProposal, actor: ActorDep, db: DbDep, ctx: CtxDep) -> ArticleView:
-    article = await db.run(lambda s: kb.propose(s, actor, body, ctx.now))
+    limit = ctx.settings.kb_answer_max_chars
+    article = await db.run(lambda s: kb.propose(s, actor, body, ctx.now, limit))
     return ArticleView.model_validate(article, from_attributes=True)
 
 
@@ -54,6 +56,8 @@ async def pending(_actor: SupervisorDep, db: DbDep) -> list[ArticleView]:
 
 
 @router.post("/articles/{article_id}/review", response_model=ArticleView, summary="审核知识条目")
-async def review(article_id: int, body: ReviewInput, actor: ActorDep, db: DbDep, ctx: CtxDep) -> ArticleView:
+async def review(
+    article_id: IdPath, body: ReviewInput, actor: ActorDep, db: DbDep, ctx: CtxDep
+) -> ArticleView:
     article = await db.run(lambda s: kb.review(s, actor, article_id, body.approve, body.note, ctx.now))
     return ArticleView.model_validate(article, from_attributes=True)

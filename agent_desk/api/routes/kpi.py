@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
 from agent_desk.api.deps import DbDep, KpiReaderDep
 from agent_desk.api.errors import AUTH_ERRORS
+from agent_desk.api.params import CodeQuery
+from core.bounds import AwareTime
 from tickets import kpi
 from tickets.actors import Actor
 from tickets.vocab import Role
 
 router = APIRouter(prefix="/api/kpi", tags=["kpi"], responses=AUTH_ERRORS)
-Start = Annotated[datetime, Query(description="统计区间开始(含),带时区")]
-End = Annotated[datetime, Query(description="统计区间结束(不含),带时区")]
+Start = Annotated[AwareTime, Query(description="统计区间开始(含),带时区")]
+End = Annotated[AwareTime, Query(description="统计区间结束(不含),带时区")]
 
 
 def _scope(actor: Actor, unit_code: str | None) -> str | None:
@@ -27,18 +28,15 @@ def _scope(actor: Actor, unit_code: str | None) -> str | None:
     return unit_code
 
 
-def _period(start: datetime, end: datetime) -> None:
-    if start.tzinfo is None or end.tzinfo is None:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, "统计区间须带时区,例如 2026-10-01T00:00:00+08:00"
-        )
+def _period(start: AwareTime, end: AwareTime) -> None:
+    # Both carry their time zone and a sane year (core.bounds.AwareTime).
     if end <= start:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "统计区间结束时间须晚于开始时间")
 
 
 @router.get("/units", response_model=list[kpi.UnitKpi], summary="单位考核指标")
 async def unit_kpis(
-    start: Start, end: End, actor: KpiReaderDep, db: DbDep, unit_code: str | None = None
+    start: Start, end: End, actor: KpiReaderDep, db: DbDep, unit_code: CodeQuery = None
 ) -> list[kpi.UnitKpi]:
     _period(start, end)
     scope = _scope(actor, unit_code)
@@ -52,7 +50,7 @@ async def unit_kpis(
     responses={200: {"content": {"text/csv": {}}}},
 )
 async def unit_kpis_csv(
-    start: Start, end: End, actor: KpiReaderDep, db: DbDep, unit_code: str | None = None
+    start: Start, end: End, actor: KpiReaderDep, db: DbDep, unit_code: CodeQuery = None
 ) -> Response:
     _period(start, end)
     scope = _scope(actor, unit_code)

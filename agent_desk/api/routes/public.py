@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from agent_desk.api.deps import CtxDep, DbDep
+from agent_desk.api.params import OffsetQuery
 from tickets import disclosure, kb
 from tickets.schemas import DisclosureItem
 
@@ -28,6 +29,6 @@ async def public_search(
 async def disclosures(
     db: DbDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
 ) -> list[DisclosureItem]:
     return await db.run(lambda s: disclosure.public_list(s, limit, offset))

@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from agent_desk.api.deps import ActorDep, CtxDep, DbDep, SettingsDep
 from agent_desk.api.errors import AUTH_ERRORS
+from agent_desk.api.params import LinkedidPath
 from recordings.storage import RecordingError, RecordingNotFound, RecordingStore
 from tickets.actors import Actor
 from tickets.models import CallLink
@@ -43,10 +44,14 @@ def _authorised_call(session: Session, actor: Actor, linkedid: str, what: str, n
     "/{linkedid}/recording",
     summary="通话录音回放(仅中心人员与接听坐席,访问留痕)",
     response_class=FileResponse,
-    responses={404: {"description": "无此通话或录音"}, 403: {"description": "无权收听"}},
+    responses={
+        200: {"content": {"audio/wav": {}}, "description": "录音文件"},
+        404: {"description": "无此通话或录音"},
+        403: {"description": "无权收听"},
+    },
 )
 async def play_recording(
-    linkedid: str, actor: ActorDep, db: DbDep, ctx: CtxDep, settings: SettingsDep
+    linkedid: LinkedidPath, actor: ActorDep, db: DbDep, ctx: CtxDep, settings: SettingsDep
 ) -> FileResponse:
     link = await db.run(lambda s: _authorised_call(s, actor, linkedid, "recording_play", ctx.now))
     assert link.recording_path is not None
@@ -57,6 +62,10 @@ async def play_recording(
         raise HTTPException(status.HTTP_404_NOT_FOUND, "录音文件已过保存期限或不存在") from exc
     except RecordingError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"录音路径无效:{exc}") from exc
+    except OSError as exc:
+        # The path comes from the softswitch: one the file system cannot even look up (a name
+        # too long, a component that is a file) is as absent as a missing file.
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "录音路径无效:文件系统无法读取该路径") from exc
     return FileResponse(stored.path, media_type="audio/wav", filename=f"{linkedid}.wav")
 
 
@@ -72,7 +81,7 @@ class TranscriptView(BaseModel):
     summary="通话录音转写文本(与录音同等权限,访问留痕)",
     responses={404: {"description": "无此通话或录音"}, 403: {"description": "无权查看"}},
 )
-async def call_transcript(linkedid: str, actor: ActorDep, db: DbDep, ctx: CtxDep) -> TranscriptView:
+async def call_transcript(linkedid: LinkedidPath, actor: ActorDep, db: DbDep, ctx: CtxDep) -> TranscriptView:
     link = await db.run(lambda s: _authorised_call(s, actor, linkedid, "transcript_read", ctx.now))
     state = link.transcript_status or "pending"
     if state not in ("done", "missing", "failed"):

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from agent_desk.api.deps import CtxDep, DbDep, SupervisorDep
 from agent_desk.api.errors import TICKET_ERRORS
+from agent_desk.api.params import PhonePath
 from tickets import watchlist
 
 router = APIRouter(prefix="/api/watchlist", tags=["watchlist"], responses=TICKET_ERRORS)
@@ -24,5 +25,5 @@ async def add(
 
 
 @router.delete("/{phone}", response_model=watchlist.WatchView, summary="移出关注名单")
-async def remove(phone: str, _actor: SupervisorDep, db: DbDep) -> watchlist.WatchView:
+async def remove(phone: PhonePath, _actor: SupervisorDep, db: DbDep) -> watchlist.WatchView:
     return await db.run(lambda s: watchlist.remove(s, phone))

@@ -9,15 +9,15 @@ from pathlib import Path
 
 from redis.asyncio import Redis
 
-from hotline.handoff import HandoffProducer, decode, stream_key
-from hotline.settings import Settings
+from core.contracts import CallerProfile, HandoffRecord
+from core.handoff import HandoffProducer, decode, stream_key
+from core.settings import Settings
 from ivr.app import make_deps, routes_for
 from ivr.backend import CallerLookup
 from ivr.classify import Classifier
 from ivr.flows.common import IvrDeps, Transcriber
 from ivr.server import FastAgiServer
 from ivr.speech import Transcript
-from tickets.contracts import CallerProfile, HandoffRecord
 
 
 async def no_history(phone: str) -> CallerProfile | None:

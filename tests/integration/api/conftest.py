@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from agent_desk.app import create_app
-from hotline.settings import Settings
+from core.settings import Settings
 from tests.integration.api.client import Api
 from tests.integration.tickets.helpers import isolated_url, seeded
 

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session
 
-from hotline.settings import Settings
+from core.contracts import CallRecord
+from core.settings import Settings
 from tests.integration.api.client import Api
-from tickets.contracts import CallRecord
 from tickets.db import Database
 from tickets.ingest import ingest_record
 

@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session
 
-from hotline.settings import Settings
+from core.contracts import CallRecord
+from core.settings import Settings
 from tests.integration.api.client import Api
 from tests.integration.api.test_api_tickets import REPLY, new_ticket
-from tickets.contracts import CallRecord
 from tickets.db import Database
 from tickets.ingest import ingest_record
 

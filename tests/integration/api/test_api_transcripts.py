@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from hotline.settings import Settings
+from core.settings import Settings
 from ivr.speech import SpeechRecognizer, model_checksum
 from recordings.storage import RecordingStore
 from recordings.transcribe import PostCallTranscriber

@@ -15,7 +15,7 @@ NEW_SEAT: dict[str, Any] = {
     "role": "seat",
     "unit_code": "centre",
     "extension": "2001",
-    "password": "s3cret-2001",
+    "password": "s3cret-2001-harbor",
 }
 
 
@@ -40,7 +40,7 @@ async def test_admin_creates_a_seat_who_can_log_in(api: Api) -> None:
         "active": True,
     }
     assert "password" not in r.text and "hash" not in r.text
-    token = await login(api, "seat2001", "s3cret-2001")
+    token = await login(api, "seat2001", "s3cret-2001-harbor")
     assert token.status_code == 200, token.text
     me = await api.client.get(
         "/api/auth/me", headers={"Authorization": f"Bearer {token.json()['access_token']}"}
@@ -66,6 +66,10 @@ async def test_refused_accounts_change_nothing(api: Api) -> None:
         ({"role": "system", "extension": None}, 422, "不能创建角色"),
         ({"username": "Seat 2001"}, 422, "用户名须为"),
         ({"password": "short"}, 422, ""),
+        ({"password": "password123"}, 422, "密码太弱"),
+        ({"password": "qwertyuiop"}, 422, "密码太弱"),
+        ({"password": "seat2001"}, 422, "密码不能包含用户名"),
+        ({"password": "Seat2001-Harbor-lamp"}, 422, "密码不能包含用户名"),
     ]
     for change, status, reason in cases:
         r = await api.post("admin", "/api/admin/users", {**NEW_SEAT, **change})
@@ -98,7 +102,7 @@ async def test_a_unit_handler_sees_only_the_unit_it_was_given(api: Api) -> None:
 
 async def test_changing_role_unit_or_extension_revokes_tokens_a_name_does_not(api: Api) -> None:
     assert (await api.post("admin", "/api/admin/users", NEW_SEAT)).status_code == 201
-    token = (await login(api, "seat2001", "s3cret-2001")).json()["access_token"]
+    token = (await login(api, "seat2001", "s3cret-2001-harbor")).json()["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
 
     r = await api.call("admin", "PATCH", "/api/admin/users/seat2001", json={"display_name": "王话务"})
@@ -116,7 +120,7 @@ async def test_changing_role_unit_or_extension_revokes_tokens_a_name_does_not(ap
     assert r.status_code == 200, r.text
     assert (r.json()["role"], r.json()["extension"]) == ("supervisor", None)
     assert (await api.client.get("/api/auth/me", headers=headers)).status_code == 401
-    fresh = (await login(api, "seat2001", "s3cret-2001")).json()["access_token"]
+    fresh = (await login(api, "seat2001", "s3cret-2001-harbor")).json()["access_token"]
     me = await api.client.get("/api/auth/me", headers={"Authorization": f"Bearer {fresh}"})
     assert me.json()["role"] == "supervisor"
     # The extension it gave up is free for the next seat.

@@ -29,8 +29,8 @@ import pytest
 from asterisk_conf import ami
 from asterisk_conf.modules import modules_for
 from asterisk_conf.render import render_to_dir
-from hotline import dialplan
-from hotline.settings import Settings
+from core import dialplan
+from core.settings import Settings
 
 ASTERISK_BIN = os.environ.get("HOTLINE_TEST_ASTERISK_BIN", "")
 WAIT_S = 30.0  # an upper bound for an event to arrive, not a speed assertion

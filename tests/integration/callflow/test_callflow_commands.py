@@ -23,8 +23,8 @@ from callflow.commands import (
 from callflow.lease import Lease
 from callflow.service import CallflowService
 from callflow.store import Keys
-from hotline.handoff import HandoffProducer
-from hotline.settings import Settings
+from core.handoff import HandoffProducer
+from core.settings import Settings
 from tests.contract.callflow_harness import CallflowHarness
 from tests.doubles.ami_server import AmiReplayServer
 

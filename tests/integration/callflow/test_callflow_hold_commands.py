@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 
 from callflow import store
 from callflow.commands import CommandClient, Hold, Resume, ThreeWay
-from hotline.settings import Settings
+from core.settings import Settings
 from tests.contract.callflow_harness import CallflowHarness
 from tests.integration.callflow.test_callflow_commands import LINKEDID, WAIT_S, sent
 

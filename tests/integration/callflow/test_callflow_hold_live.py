@@ -25,8 +25,9 @@ from callflow.executor import CommandExecutor
 from callflow.handlers import build_dispatcher
 from callflow.live import Call, LiveState, PublishRecord, SendAction
 from callflow.resync import apply_channels
-from hotline import dialplan
-from hotline.settings import Settings
+from core import dialplan
+from core.contracts import CallRecord
+from core.settings import Settings
 from tests.integration.asterisk_conf.test_asterisk_conf_live import (
     ASTERISK_BIN,
     WAIT_S,
@@ -40,7 +41,6 @@ from tests.integration.asterisk_conf.test_asterisk_conf_live import (
     poll_cli,
     running_asterisk,
 )
-from tickets.contracts import CallRecord
 
 pytestmark = [
     pytest.mark.live_asterisk,
@@ -112,7 +112,7 @@ class Control:
 
 @pytest.fixture
 async def control(hold_live: HoldLive) -> AsyncIterator[Control]:
-    s: Settings = hold_live.hotline.settings
+    s: Settings = hold_live.core.settings
     state = LiveState(s)
     dispatcher = build_dispatcher(state)
     changed = asyncio.Event()
@@ -160,7 +160,7 @@ async def citizen_calls(hold_live: HoldLive) -> None:
 
 
 async def answered_call(ctl: Control, hold_live: HoldLive) -> Call:
-    async with fastagi(hold_live.hotline.settings.agi_port, {dialplan.VAR_QUEUE: "q-general"}):
+    async with fastagi(hold_live.core.settings.agi_port, {dialplan.VAR_QUEUE: "q-general"}):
         await citizen_calls(hold_live)
         await ctl.until(
             lambda: any(c.state == "talking" and c.seat == "1001" for c in ctl.state.calls.values())

@@ -13,7 +13,7 @@ from callflow.ami.protocol import Message
 from callflow.handlers import build_dispatcher, event_filters
 from callflow.live import LiveState
 from callflow.resync import apply_channels, apply_queue_status
-from hotline.settings import Settings
+from core.settings import Settings
 
 AMI = os.environ.get("HOTLINE_TEST_ASTERISK_AMI", "")
 

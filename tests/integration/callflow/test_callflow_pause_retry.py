@@ -9,7 +9,7 @@ from pathlib import Path
 from redis.asyncio import Redis
 
 from callflow import store
-from hotline.settings import Settings
+from core.settings import Settings
 from tests.contract.callflow_harness import CallflowHarness
 
 WAIT_S = 20.0

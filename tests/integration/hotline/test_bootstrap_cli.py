@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 
 from agent_desk.app import create_app
-from hotline.settings import Settings
+from core.settings import Settings
 from tests.conftest import REPO
 
 EXAMPLE = REPO / "examples" / "directory.toml"
@@ -82,6 +82,11 @@ async def test_first_admin_of_an_empty_deployment(tmp_path: Path, settings: Sett
     )
     assert dup.returncode == 2 and "用户名已存在" in dup.stderr
     assert hotline(env, "user", "passwd", "--username", "root1", stdin="").returncode == 2  # no password
+    # Guessable passwords are refused, in Chinese, and change nothing.
+    weak = hotline(env, "user", "add", "--username", "root2", "--role", "admin", stdin="admin123\n")
+    assert weak.returncode == 2 and "密码太弱" in weak.stderr
+    mine = hotline(env, "user", "passwd", "--username", "root1", stdin="root1-root1\n")
+    assert mine.returncode == 2 and "用户名" in mine.stderr
 
     app = create_app(settings.model_copy(update={"database_url": url}))
     async with app.router.lifespan_context(app):

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from redis.asyncio import Redis
 
-from hotline.dialplan import VAR_ACTION, VAR_QUEUE, VAR_TICKET_HINT
-from hotline.settings import Settings
+from core.dialplan import VAR_ACTION, VAR_QUEUE, VAR_TICKET_HINT
+from core.settings import Settings
 from ivr.backend import database_caller_lookup
 from tests.contract.ivr.asterisk_double import default_reply, environment, play_session, verb_of
 from tests.contract.ivr.harness import running_ivr

@@ -17,8 +17,9 @@ import pytest
 from redis.asyncio import Redis
 
 from asterisk_conf.render import render_to_dir
-from hotline import dialplan
-from hotline.settings import Settings
+from core import dialplan
+from core.contracts import EmergencyReferral
+from core.settings import Settings
 from ivr.prompts import generate_prompts
 from tests.contract.ivr.harness import TextTranscriber, handed_off, running_ivr
 from tests.integration.asterisk_conf.test_asterisk_conf_live import (
@@ -32,7 +33,6 @@ from tests.integration.asterisk_conf.test_asterisk_conf_live import (
     joined,
     running_asterisk,
 )
-from tickets.contracts import EmergencyReferral
 
 pytestmark = [
     pytest.mark.live_asterisk,

@@ -10,9 +10,9 @@ import socket
 import pytest
 from redis.asyncio import Redis
 
-from hotline.dialplan import VAR_ACTION, VAR_QUEUE
-from hotline.handoff import HandoffProducer
-from hotline.settings import Settings
+from core.dialplan import VAR_ACTION, VAR_QUEUE
+from core.handoff import HandoffProducer
+from core.settings import Settings
 from ivr.server import serve_fastagi
 from tests.contract.ivr.asterisk_double import default_reply, environment, play_session, verb_of
 from tickets.db import Database

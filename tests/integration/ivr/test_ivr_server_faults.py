@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
-from hotline.dialplan import VAR_ACTION, VAR_QUEUE
-from hotline.handoff import HandoffProducer
-from hotline.settings import Settings
+from core.contracts import CallerProfile, EmergencyReferral
+from core.dialplan import VAR_ACTION, VAR_QUEUE
+from core.handoff import HandoffProducer
+from core.settings import Settings
 from ivr.agi import AgiSession
 from ivr.server import FastAgiServer
 from tests.contract.ivr.asterisk_double import DEAD, default_reply, environment, play_session, verb_of
 from tests.contract.ivr.harness import TextTranscriber, handed_off, running_ivr
-from tickets.contracts import CallerProfile, EmergencyReferral
 
 
 def _asterisk(overrides: dict[str, list[str] | None] | None = None):  # type: ignore[no-untyped-def]

@@ -6,11 +6,11 @@ from collections.abc import Callable
 
 from redis.asyncio import Redis
 
-from hotline.dialplan import VAR_DIAL, VAR_TICKET
-from hotline.settings import Settings
+from core.contracts import SurveyResult
+from core.dialplan import VAR_DIAL, VAR_TICKET
+from core.settings import Settings
 from tests.contract.ivr.asterisk_double import DEAD, default_reply, environment, play_session, verb_of
 from tests.contract.ivr.harness import handed_off, running_ivr
-from tickets.contracts import SurveyResult
 
 
 def _callee(

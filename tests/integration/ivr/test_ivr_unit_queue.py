@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from redis.asyncio import Redis
 
-from hotline.dialplan import VAR_ACTION, VAR_PRIORITY, VAR_QUEUE, VAR_TICKET_HINT, VAR_UNIT
-from hotline.settings import Settings
+from core.dialplan import VAR_ACTION, VAR_PRIORITY, VAR_QUEUE, VAR_TICKET_HINT, VAR_UNIT
+from core.settings import Settings
 from ivr.backend import database_caller_lookup
 from tests.contract.ivr.asterisk_double import default_reply, environment, play_session, verb_of
 from tests.contract.ivr.harness import running_ivr

@@ -48,6 +48,23 @@ def agi_reply(command: str) -> bytes:
     return b"200 result=1\n"
 
 
+async def wait_listening(port: int, proc: asyncio.subprocess.Process, log: bytearray) -> None:
+    """Polls until the port accepts a connection: the roles start concurrently, so the web role
+    answering says nothing about the FastAGI listener. A probe that closes before sending an
+    environment block starts no AGI session."""
+    for _ in range(300):
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            assert proc.returncode is None, log.decode(errors="replace")
+            await asyncio.sleep(0.1)
+            continue
+        writer.close()
+        await writer.wait_closed()
+        return
+    pytest.fail(f"nothing listens on port {port}:\n" + log.decode(errors="replace"))
+
+
 async def play_agi_session(port: int, env_block: str) -> list[str]:
     """Acts as Asterisk's AGI() for one call; returns the commands the IVR sent."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -131,6 +148,7 @@ async def test_all_roles_in_one_process(
             "raw"
         ]
         env_block = env_block.replace("127.0.0.1:4573", f"127.0.0.1:{agi_port}")
+        await wait_listening(agi_port, proc, log)
         commands = await play_agi_session(agi_port, env_block)
         assert any(c.startswith("SET VARIABLE HOTLINE_QUEUE q-") for c in commands), commands
 

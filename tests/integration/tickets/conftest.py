@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from hotline.settings import Settings
+from core.settings import Settings
 from tests.integration.tickets.helpers import Journey, isolated_url, seeded
 from tickets.db import Database
 

@@ -9,9 +9,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import create_engine, make_url, text
 
-from hotline.settings import Settings
-from tickets import service
+from core.settings import Settings
+from tickets import queries
+from tickets.actions import acceptance, closing, decisions, unit_work
 from tickets.actors import Actor
+from tickets.context import Ctx
 from tickets.db import Database
 from tickets.migrate import seed_demo, upgrade
 from tickets.schemas import (
@@ -22,7 +24,6 @@ from tickets.schemas import (
     ReviewInput,
     TicketIntake,
 )
-from tickets.service import Ctx
 from tickets.vocab import Channel, Role, Satisfaction, TicketType
 
 SEAT = Actor("seat1001", Role.SEAT, "centre", "1001")
@@ -91,21 +92,21 @@ class Journey:
 
     def create(self, at: datetime = T0, **over: object) -> str:
         with self.db.session() as s:
-            return service.create_ticket(s, SEAT, intake(**over), self.ctx(at)).ticket_no
+            return acceptance.create_ticket(s, SEAT, intake(**over), self.ctx(at)).ticket_no
 
     def dispatched(self, at: datetime = T0, unit: str = "dept-urban", **over: object) -> str:
         no = self.create(at, **over)
         with self.db.session() as s:
-            service.dispatch(s, SEAT, no, DispatchInput(lead_unit_code=unit), self.ctx(at))
+            acceptance.dispatch(s, SEAT, no, DispatchInput(lead_unit_code=unit), self.ctx(at))
         return no
 
     def replied(self, at: datetime = T0, handler: Actor = URBAN, **over: object) -> str:
         no = self.dispatched(at, handler.unit_code or "", **over)
         step = timedelta(minutes=10)
         with self.db.session() as s:
-            service.sign(s, handler, no, Note(), self.ctx(at + step))
-            service.first_contact(s, handler, no, Note(note="已电话联系"), self.ctx(at + 2 * step))
-            service.reply(
+            unit_work.sign(s, handler, no, Note(), self.ctx(at + step))
+            unit_work.first_contact(s, handler, no, Note(note="已电话联系"), self.ctx(at + 2 * step))
+            unit_work.reply(
                 s,
                 handler,
                 no,
@@ -117,13 +118,13 @@ class Journey:
     def approved(self, at: datetime = T0, handler: Actor = URBAN, **over: object) -> str:
         no = self.replied(at, handler, **over)
         with self.db.session() as s:
-            service.review(s, SUPERVISOR, no, ReviewInput(approve=True), self.ctx(at + timedelta(hours=1)))
+            decisions.review(s, SUPERVISOR, no, ReviewInput(approve=True), self.ctx(at + timedelta(hours=1)))
         return no
 
     def closed(self, at: datetime = T0, handler: Actor = URBAN, **over: object) -> str:
         no = self.approved(at, handler, **over)
         with self.db.session() as s:
-            service.callback(
+            closing.callback(
                 s,
                 SEAT,
                 no,
@@ -134,4 +135,4 @@ class Journey:
 
     def status(self, no: str) -> str:
         with self.db.session() as s:
-            return service.load(s, no).status
+            return queries.load(s, no).status

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from hotline.settings import Settings
+from core.settings import Settings
 from tests.conftest import REPO
 from tests.integration.tickets.helpers import isolated_url, seeded
 from tickets.actors import Actor

@@ -8,15 +8,17 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from hotline.settings import Settings
+from core.contracts import CallRecord, EmergencyReferral, IvrResult, SurveyResult
+from core.settings import Settings
 from tests.integration.tickets.helpers import SEAT, T0, Journey, intake
-from tickets import service
-from tickets.contracts import CallRecord, EmergencyReferral, IvrResult, SurveyResult
+from tickets import queries
+from tickets.actions import acceptance
+from tickets.context import Ctx
 from tickets.db import Database
 from tickets.errors import NotFound
 from tickets.ingest import ingest_record
 from tickets.models import CallbackTask, CallLink, Survey, Ticket, TicketEvent
-from tickets.models import EmergencyReferral as Referral
+from tickets.models import EmergencyReferralRow as Referral
 
 NOW = T0 + timedelta(hours=5)
 
@@ -139,6 +141,21 @@ def test_emergency_referral_is_recorded_once_and_linked_in_any_order(
         assert count(s, Referral) == 2
 
 
+def test_the_call_controls_outcome_settles_the_ivrs_pending_referral(
+    db: Database, seeded_settings: Settings
+) -> None:
+    # The IVR records its re-route at once (pending); callflow records the Dial's end later.
+    pending = EmergencyReferral(
+        linkedid="1700000000.6", caller="13900001111", target="119", source="ivr", reason="fire", at=T0
+    )
+    ingest_twice(db, seeded_settings, pending)
+    ingest_twice(db, seeded_settings, pending.model_copy(update={"outcome": "no_answer"}))
+    # A redelivered stale record does not undo it.
+    ingest_twice(db, seeded_settings, pending)
+    with db.session() as s:
+        assert [r.outcome for r in s.exec(select(Referral)).all()] == ["no_answer"]
+
+
 def survey(no: str, linkedid: str, satisfaction: str | None, answered: bool = True) -> SurveyResult:
     return SurveyResult(
         ticket_no=no,
@@ -210,9 +227,9 @@ def test_a_ticket_opened_with_the_call_id_links_an_already_written_call(
     # The citizen hung up in the queue; a seat calls back and opens the ticket on that call.
     ingest_twice(db, seeded_settings, call("1700000000.7", outcome="abandoned", seat=None))
     with db.session() as s:
-        ticket = service.create_ticket(
-            s, SEAT, intake(linkedid="1700000000.7"), service.Ctx(seeded_settings, NOW)
+        ticket = acceptance.create_ticket(
+            s, SEAT, intake(linkedid="1700000000.7"), Ctx(seeded_settings, NOW)
         )
         no = ticket.ticket_no
     with db.session() as s:
-        assert service.detail(s, SEAT, no, service.Ctx(seeded_settings, NOW)).linked_calls == ["1700000000.7"]
+        assert queries.detail(s, SEAT, no, Ctx(seeded_settings, NOW)).linked_calls == ["1700000000.7"]

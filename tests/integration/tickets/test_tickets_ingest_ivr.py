@@ -8,10 +8,10 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from hotline.settings import Settings
+from core.contracts import CallRecord, IvrResult
+from core.settings import Settings
 from ivr.classify import CATEGORIES, UTILITY_CATEGORIES
 from tests.integration.tickets.helpers import T0
-from tickets.contracts import CallRecord, IvrResult
 from tickets.db import Database
 from tickets.ingest import ingest_record
 from tickets.models import Assignment, Category, Ticket, TicketEvent, Unit

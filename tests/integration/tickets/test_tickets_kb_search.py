@@ -90,3 +90,25 @@ def test_public_search_hides_internal_fields(journey: Journey) -> None:
         hits = kb.public_search(s, "路灯", TODAY)
     assert hits[0].category == "路灯照明"
     assert set(hits[0].model_dump()) == {"question", "answer", "category"}
+
+
+def test_an_answer_over_the_limit_is_refused(journey: Journey) -> None:
+    limit = journey.settings.kb_answer_max_chars
+    with journey.db.session() as s:
+        kb.propose(s, URBAN, kb.ArticleProposal(question="最长的答案", answer="答" * limit), T0, limit)
+    with journey.db.session() as s, pytest.raises(InvalidInput, match=f"最多 {limit} 个"):
+        too_long = kb.ArticleProposal(question="过长的答案", answer="答" * (limit + 1))
+        kb.propose(s, URBAN, too_long, T0, limit)
+    with journey.db.session() as s:
+        assert [a.question for a in kb.pending(s)] == ["最长的答案"]
+
+
+def test_a_long_answer_is_found_by_its_last_clause(journey: Journey) -> None:
+    # Past the pinyin budget the words are still indexed by their characters.
+    filler = "".join(f"第{i}条办理须知请携带身份证原件。" for i in range(1500))
+    proposal = kb.ArticleProposal(question="办事指南汇编", answer=filler + "古树名木移植须经园林部门审批。")
+    assert len(proposal.answer) > kb.PINYIN_BUDGET
+    with journey.db.session() as s:
+        article = kb.propose(s, SUPERVISOR, proposal, T0)
+        kb.review(s, SUPERVISOR, article.id or 0, True, None, T0)
+    assert top(journey, "古树移植审批") == "办事指南汇编"

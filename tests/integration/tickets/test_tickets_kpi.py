@@ -27,7 +27,9 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from tests.integration.tickets.helpers import SEAT, SUPERVISOR, URBAN, Journey
-from tickets import kpi, service
+from tickets import kpi
+from tickets.actions import acceptance, closing, decisions, unit_work
+from tickets.context import Ctx
 from tickets.schemas import (
     CallbackInput,
     CloseAtIntakeInput,
@@ -53,22 +55,22 @@ def at(month: int, day: int, hh: int, mm: int = 0) -> datetime:
 
 
 def build(j: Journey) -> None:
-    def do(when: datetime, fn: Callable[[Session, service.Ctx], object]) -> None:
+    def do(when: datetime, fn: Callable[[Session, Ctx], object]) -> None:
         with j.db.session() as s:
             fn(s, j.ctx(when))
 
     reply = ReplyInput(text="已处理", responsible_person="李四", head_signoff="王五")
 
     def through_reply(no: str, contact: datetime, replied: datetime) -> None:
-        do(contact, lambda s, c: service.sign(s, URBAN, no, Note(), c))
-        do(contact, lambda s, c: service.first_contact(s, URBAN, no, Note(), c))
-        do(replied, lambda s, c: service.reply(s, URBAN, no, reply, c))
+        do(contact, lambda s, c: unit_work.sign(s, URBAN, no, Note(), c))
+        do(contact, lambda s, c: unit_work.first_contact(s, URBAN, no, Note(), c))
+        do(replied, lambda s, c: unit_work.reply(s, URBAN, no, reply, c))
 
     def callback(no: str, when: datetime, sat: Satisfaction, resolved: bool) -> None:
-        do(when, lambda s, c: service.review(s, SUPERVISOR, no, ReviewInput(approve=True), c))
+        do(when, lambda s, c: decisions.review(s, SUPERVISOR, no, ReviewInput(approve=True), c))
         do(
             when,
-            lambda s, c: service.callback(s, SEAT, no, CallbackInput(satisfaction=sat, resolved=resolved), c),
+            lambda s, c: closing.callback(s, SEAT, no, CallbackInput(satisfaction=sat, resolved=resolved), c),
         )
 
     a = j.dispatched(at(11, 18, 10))
@@ -82,24 +84,24 @@ def build(j: Journey) -> None:
     c_no = j.dispatched(at(11, 18, 10))
     do(
         at(11, 18, 11),
-        lambda s, c: service.ask_return(s, URBAN, c_no, ReturnRequest(reason="非本单位职责"), c),
+        lambda s, c: unit_work.ask_return(s, URBAN, c_no, ReturnRequest(reason="非本单位职责"), c),
     )
     do(
         at(11, 18, 12),
-        lambda s, c: service.decide_return(
+        lambda s, c: decisions.decide_return(
             s, SUPERVISOR, c_no, ReturnDecision(approve=True, new_lead_unit_code="dept-housing"), c
         ),
     )
 
     d = j.dispatched(at(11, 18, 10))
-    do(at(11, 18, 10, 10), lambda s, c: service.sign(s, URBAN, d, Note(), c))
-    do(at(11, 18, 10, 20), lambda s, c: service.first_contact(s, URBAN, d, Note(), c))
+    do(at(11, 18, 10, 10), lambda s, c: unit_work.sign(s, URBAN, d, Note(), c))
+    do(at(11, 18, 10, 20), lambda s, c: unit_work.first_contact(s, URBAN, d, Note(), c))
     do(
         at(11, 18, 11),
-        lambda s, c: service.ask_extension(s, URBAN, d, ExtensionRequest(days=3, reason="需协调"), c),
+        lambda s, c: unit_work.ask_extension(s, URBAN, d, ExtensionRequest(days=3, reason="需协调"), c),
     )
-    do(at(11, 18, 12), lambda s, c: service.decide_extension(s, SUPERVISOR, d, Decision(approve=True), c))
-    do(at(11, 24, 9), lambda s, c: service.reply(s, URBAN, d, reply, c))
+    do(at(11, 18, 12), lambda s, c: decisions.decide_extension(s, SUPERVISOR, d, Decision(approve=True), c))
+    do(at(11, 24, 9), lambda s, c: unit_work.reply(s, URBAN, d, reply, c))
     callback(d, at(11, 24, 14), Satisfaction.DISSATISFIED, False)
 
     e = j.dispatched(at(10, 30, 10))
@@ -108,12 +110,12 @@ def build(j: Journey) -> None:
     f = j.create(at(11, 19, 9))
     do(
         at(11, 19, 9, 5),
-        lambda s, c: service.close_at_intake(s, SEAT, f, CloseAtIntakeInput(answer="已答复"), c),
+        lambda s, c: acceptance.close_at_intake(s, SEAT, f, CloseAtIntakeInput(answer="已答复"), c),
     )
     g = j.create(at(11, 19, 9))
-    do(at(11, 19, 9, 5), lambda s, c: service.refuse(s, SEAT, g, RefuseInput(reason_code="litigation"), c))
+    do(at(11, 19, 9, 5), lambda s, c: acceptance.refuse(s, SEAT, g, RefuseInput(reason_code="litigation"), c))
     h = j.create(at(11, 25, 9))
-    do(at(11, 25, 9, 5), lambda s, c: service.merge(s, SEAT, h, MergeInput(into_ticket_no=d), c))
+    do(at(11, 25, 9, 5), lambda s, c: closing.merge(s, SEAT, h, MergeInput(into_ticket_no=d), c))
     assert j.status(d) == "dispatched"
 
 

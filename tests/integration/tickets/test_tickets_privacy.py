@@ -6,7 +6,8 @@ import pytest
 from sqlmodel import select
 
 from tests.integration.tickets.helpers import AUDITOR, ENV, HOUSING, SEAT, SUPERVISOR, T0, URBAN, Journey
-from tickets import disclosure, service
+from tickets import disclosure, queries
+from tickets.actions import acceptance, decisions, unit_work
 from tickets.actors import Actor
 from tickets.errors import Forbidden
 from tickets.models import AppendOnlyViolation, AuditLog
@@ -27,20 +28,20 @@ def test_units_see_only_their_own_tickets(journey: Journey) -> None:
     theirs = journey.dispatched(unit="dept-env")
     ctx = journey.ctx(T0)
     with journey.db.session() as s:
-        assert [t.ticket_no for t in service.list_tickets(s, URBAN, TicketFilter(), ctx)] == [mine]
-        assert [t.ticket_no for t in service.list_tickets(s, ENV, TicketFilter(), ctx)] == [theirs]
-        assert {t.ticket_no for t in service.list_tickets(s, SEAT, TicketFilter(), ctx)} == {mine, theirs}
-        assert service.count_tickets(s, HOUSING) == 0
+        assert [t.ticket_no for t in queries.list_tickets(s, URBAN, TicketFilter(), ctx)] == [mine]
+        assert [t.ticket_no for t in queries.list_tickets(s, ENV, TicketFilter(), ctx)] == [theirs]
+        assert {t.ticket_no for t in queries.list_tickets(s, SEAT, TicketFilter(), ctx)} == {mine, theirs}
+        assert queries.count_tickets(s, HOUSING) == 0
     with journey.db.session() as s, pytest.raises(Forbidden):
-        service.detail(s, URBAN, theirs, ctx)
+        queries.detail(s, URBAN, theirs, ctx)
     with journey.db.session() as s, pytest.raises(Forbidden):
-        service.events(s, URBAN, theirs)
+        queries.events(s, URBAN, theirs)
 
 
 def test_assisting_units_see_the_ticket_and_a_returned_unit_loses_it(journey: Journey) -> None:
     no = journey.create()
     with journey.db.session() as s:
-        service.dispatch(
+        acceptance.dispatch(
             s,
             SEAT,
             no,
@@ -48,11 +49,11 @@ def test_assisting_units_see_the_ticket_and_a_returned_unit_loses_it(journey: Jo
             journey.ctx(T0),
         )
     with journey.db.session() as s:
-        assert service.detail(s, ENV, no, journey.ctx(T0)).assist_unit_codes == ["dept-env"]
+        assert queries.detail(s, ENV, no, journey.ctx(T0)).assist_unit_codes == ["dept-env"]
     # Re-dispatch after a return: the old units no longer see it.
     with journey.db.session() as s:
-        service.ask_return(s, URBAN, no, ReturnRequest(reason="非本单位"), journey.ctx(T0))
-        service.decide_return(
+        unit_work.ask_return(s, URBAN, no, ReturnRequest(reason="非本单位"), journey.ctx(T0))
+        decisions.decide_return(
             s,
             SUPERVISOR,
             no,
@@ -60,9 +61,9 @@ def test_assisting_units_see_the_ticket_and_a_returned_unit_loses_it(journey: Jo
             journey.ctx(T0),
         )
     with journey.db.session() as s:
-        assert service.list_tickets(s, URBAN, TicketFilter(), journey.ctx(T0)) == []
-        assert service.list_tickets(s, ENV, TicketFilter(), journey.ctx(T0)) == []
-        assert [t.ticket_no for t in service.list_tickets(s, HOUSING, TicketFilter(), journey.ctx(T0))] == [
+        assert queries.list_tickets(s, URBAN, TicketFilter(), journey.ctx(T0)) == []
+        assert queries.list_tickets(s, ENV, TicketFilter(), journey.ctx(T0)) == []
+        assert [t.ticket_no for t in queries.list_tickets(s, HOUSING, TicketFilter(), journey.ctx(T0))] == [
             no
         ]
 
@@ -71,11 +72,11 @@ def test_lists_are_masked_and_detail_reads_are_audited(journey: Journey) -> None
     no = journey.dispatched()
     ctx = journey.ctx(T0)
     with journey.db.session() as s:
-        row = service.list_tickets(s, SEAT, TicketFilter(), ctx)[0]
+        row = queries.list_tickets(s, SEAT, TicketFilter(), ctx)[0]
         assert (row.citizen_name, row.citizen_phone) == ("张**", "138****5678")
     assert audit_rows(journey) == []
     with journey.db.session() as s:
-        d = service.detail(s, URBAN, no, ctx)
+        d = queries.detail(s, URBAN, no, ctx)
         assert (d.citizen_name, d.citizen_phone, d.citizen_address) == (
             "张三",
             "13812345678",
@@ -83,25 +84,25 @@ def test_lists_are_masked_and_detail_reads_are_audited(journey: Journey) -> None
         )
     assert audit_rows(journey) == [("unit-dept-urban", "read_ticket", no)]
     with journey.db.session() as s:
-        d = service.detail(s, AUDITOR, no, ctx)  # auditors see masked data: no personal-data read
+        d = queries.detail(s, AUDITOR, no, ctx)  # auditors see masked data: no personal-data read
         assert (d.citizen_name, d.citizen_phone) == ("张**", "138****5678")
         assert "138****5678" in d.content
-        service.list_tickets(s, SEAT, TicketFilter(phone="13812345678"), ctx)
+        queries.list_tickets(s, SEAT, TicketFilter(phone="13812345678"), ctx)
     assert audit_rows(journey)[-1] == ("seat1001", "search_by_phone", "13812345678")
     with journey.db.session() as s, pytest.raises(Forbidden):
-        service.list_tickets(s, AUDITOR, TicketFilter(phone="13812345678"), ctx)
+        queries.list_tickets(s, AUDITOR, TicketFilter(phone="13812345678"), ctx)
 
 
 def test_complainant_is_hidden_from_the_unit_complained_about(journey: Journey) -> None:
     no = journey.dispatched(unit="d-dongcheng", type=TicketType.COMPLAINT, complained_unit_code="d-dongcheng")
     ctx = journey.ctx(T0)
     with journey.db.session() as s:
-        d = service.detail(s, DONGCHENG, no, ctx)
+        d = queries.detail(s, DONGCHENG, no, ctx)
         assert d.identity_hidden
         assert (d.citizen_name, d.citizen_phone, d.citizen_address) == (HIDDEN, HIDDEN, HIDDEN)
         assert "13812345678" not in d.content
-        assert all("13812345678" not in e.note for e in service.events(s, DONGCHENG, no))
-        seat_view = service.detail(s, SEAT, no, ctx)
+        assert all("13812345678" not in e.note for e in queries.events(s, DONGCHENG, no))
+        seat_view = queries.detail(s, SEAT, no, ctx)
         assert not seat_view.identity_hidden and seat_view.citizen_phone == "13812345678"
     # The hidden read is not a read of personal data; the seat's is.
     assert audit_rows(journey) == [("seat1001", "read_ticket", no)]
@@ -110,7 +111,7 @@ def test_complainant_is_hidden_from_the_unit_complained_about(journey: Journey) 
 def test_audit_log_is_append_only(journey: Journey) -> None:
     no = journey.dispatched()
     with journey.db.session() as s:
-        service.detail(s, SEAT, no, journey.ctx(T0))
+        queries.detail(s, SEAT, no, journey.ctx(T0))
     with pytest.raises(AppendOnlyViolation), journey.db.session() as s:
         row = s.exec(select(AuditLog)).one()
         row.note = "tampered"

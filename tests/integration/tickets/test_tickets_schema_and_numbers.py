@@ -12,10 +12,11 @@ from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
 import tickets.models  # noqa: F401
-from hotline.settings import Settings
+from core.settings import Settings
 from tests.integration.tickets.helpers import SEAT, T0, Journey, intake
-from tickets import service
+from tickets.actions import acceptance
 from tickets.callers import caller_profile
+from tickets.context import Ctx
 from tickets.db import Database, make_engine
 from tickets.demo import ARTICLES, STAFF, UNITS
 from tickets.migrate import seed_demo, upgrade
@@ -85,15 +86,15 @@ async def test_ticket_numbers_are_unique_under_concurrency(db: Database, seeded_
     at = datetime(2026, 11, 21, 16, 30, tzinfo=UTC)  # 00:30 on Nov 22 in Shanghai
 
     def create(session: Session) -> str:
-        return service.create_ticket(session, SEAT, intake(), service.Ctx(seeded_settings, at)).ticket_no
+        return acceptance.create_ticket(session, SEAT, intake(), Ctx(seeded_settings, at)).ticket_no
 
     numbers = await asyncio.gather(*(db.run(create) for _ in range(40)))
     assert len(set(numbers)) == 40
     assert sorted(numbers) == [f"12345-20261122-{i:06d}" for i in range(1, 41)]
     # A new day starts a new sequence.
     next_day = await db.run(
-        lambda s: service.create_ticket(
-            s, SEAT, intake(), service.Ctx(seeded_settings, at + timedelta(days=1))
+        lambda s: acceptance.create_ticket(
+            s, SEAT, intake(), Ctx(seeded_settings, at + timedelta(days=1))
         )
     )
     assert next_day.ticket_no == "12345-20261123-000001"

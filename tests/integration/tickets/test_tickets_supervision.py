@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 
 from tests.integration.tickets.helpers import SUPERVISOR, URBAN, Journey
-from tickets import service, supervision
+from tickets import queries, supervision
+from tickets.actions import decisions, unit_work
 from tickets.models import Ticket, TicketEvent
 from tickets.schemas import Decision, ExtensionRequest, Note
 
@@ -25,7 +26,7 @@ def run(j: Journey, now: datetime) -> list[supervision.SupervisionStep]:
 
 def history(j: Journey, no: str) -> list[str]:
     with j.db.session() as s:
-        t = service.load(s, no)
+        t = queries.load(s, no)
         rows = s.exec(select(TicketEvent).where(TicketEvent.ticket_id == t.id).order_by(TicketEvent.id)).all()  # type: ignore[arg-type]
         return [e.action for e in rows if e.action in {a for a, _ in supervision.STEPS.values()}]
 
@@ -63,11 +64,11 @@ def test_replied_tickets_are_left_alone(journey: Journey) -> None:
 def test_an_approved_extension_resets_supervision(journey: Journey) -> None:
     no = journey.dispatched(DISPATCHED)
     with journey.db.session() as s:
-        service.sign(s, URBAN, no, Note(), journey.ctx(DISPATCHED + timedelta(minutes=5)))
-        service.ask_extension(
+        unit_work.sign(s, URBAN, no, Note(), journey.ctx(DISPATCHED + timedelta(minutes=5)))
+        unit_work.ask_extension(
             s, URBAN, no, ExtensionRequest(days=5, reason="需要协调"), journey.ctx(DISPATCHED)
         )
-        service.decide_extension(s, SUPERVISOR, no, Decision(approve=True), journey.ctx(DISPATCHED))
+        decisions.decide_extension(s, SUPERVISOR, no, Decision(approve=True), journey.ctx(DISPATCHED))
     # New deadline Fri Nov 27: Saturday Nov 21 is no longer overdue.
     assert run(journey, datetime(2026, 11, 21, 9, 0, tzinfo=TZ)) == []
 

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 
 from tests.integration.tickets.helpers import SEAT, SUPERVISOR, URBAN, Journey
-from tickets import service, supervision
+from tickets import queries, supervision
+from tickets.actions import acceptance, closing, decisions, unit_work
 from tickets.models import TicketEvent
 from tickets.schemas import CallbackInput, DispatchInput, Note, ReturnDecision, ReturnRequest
 from tickets.vocab import Satisfaction
@@ -28,7 +29,7 @@ def run(j: Journey, now: datetime, clock: str) -> list[tuple[str, int, str]]:
 
 def history(j: Journey, no: str, clock: str) -> list[tuple[str, str, str, str | None, dict[str, object]]]:
     with j.db.session() as s:
-        t = service.load(s, no)
+        t = queries.load(s, no)
         rows = s.exec(select(TicketEvent).where(TicketEvent.ticket_id == t.id).order_by(TicketEvent.id)).all()  # type: ignore[arg-type]
         return [
             (e.action, e.actor, e.note, e.unit_code, json.loads(e.data))
@@ -66,8 +67,8 @@ def test_response_clock_reminds_notices_and_escalates(journey: Journey) -> None:
 def test_first_contact_stops_the_response_clock(journey: Journey) -> None:
     no = journey.dispatched(DISPATCHED)
     with journey.db.session() as s:
-        service.sign(s, URBAN, no, Note(), journey.ctx(DISPATCHED + timedelta(hours=1)))
-        service.first_contact(
+        unit_work.sign(s, URBAN, no, Note(), journey.ctx(DISPATCHED + timedelta(hours=1)))
+        unit_work.first_contact(
             s, URBAN, no, Note(note="已电话联系"), journey.ctx(DISPATCHED + timedelta(hours=2))
         )
     assert run(journey, datetime(2026, 12, 1, tzinfo=TZ), "response") == []
@@ -80,8 +81,10 @@ def test_a_redispatch_starts_the_response_clock_over(journey: Journey) -> None:
     # 退单 approved with 改派 on Thu 17:30: dept-env's response clock runs to Fri Nov 20 23:59:59.
     redispatched = datetime(2026, 11, 19, 17, 30, tzinfo=TZ)
     with journey.db.session() as s:
-        service.ask_return(s, URBAN, no, ReturnRequest(reason="不属于本单位职责"), journey.ctx(redispatched))
-        service.decide_return(
+        unit_work.ask_return(
+            s, URBAN, no, ReturnRequest(reason="不属于本单位职责"), journey.ctx(redispatched)
+        )
+        decisions.decide_return(
             s,
             SUPERVISOR,
             no,
@@ -131,7 +134,7 @@ def test_major_emergency_has_five_minutes_and_a_late_scheduler_catches_up(journe
     assert [lv for _, lv, _ in run(journey, created + timedelta(minutes=11), "dispatch")] == [3]
     # Dispatched at last: the dispatch clock is met and writes nothing more.
     with journey.db.session() as s:
-        service.dispatch(
+        acceptance.dispatch(
             s,
             SEAT,
             no,
@@ -172,7 +175,7 @@ def test_callback_clock_after_the_approved_reply(journey: Journey) -> None:
 def test_callback_done_stops_the_clock(journey: Journey) -> None:
     no = journey.approved(DISPATCHED)
     with journey.db.session() as s:
-        service.callback(
+        closing.callback(
             s,
             SEAT,
             no,

@@ -24,8 +24,10 @@ from tests.integration.tickets.helpers import (
     URBAN,
     Journey,
 )
-from tickets import service
+from tickets import queries
+from tickets.actions import acceptance, closing, decisions, unit_work
 from tickets.actors import Actor
+from tickets.context import Ctx
 from tickets.errors import Forbidden, TransitionRefused
 from tickets.models import TicketEvent
 from tickets.schemas import (
@@ -44,7 +46,6 @@ from tickets.schemas import (
     ReviewInput,
     SuperviseInput,
 )
-from tickets.service import Ctx
 from tickets.vocab import Satisfaction
 
 STATES = [
@@ -107,25 +108,27 @@ def make_state(j: Journey, state: str) -> str:
         return j.create(at)
     if state == "not_accepted":
         no = j.create(at)
-        _do(j, lambda s: service.refuse(s, SEAT, no, RefuseInput(reason_code="civil_dispute"), ctx))
+        _do(j, lambda s: acceptance.refuse(s, SEAT, no, RefuseInput(reason_code="civil_dispute"), ctx))
         return no
     if state in ("dispatched", "signed", "contacted", "return_requested", "returned"):
         no = j.dispatched(at)
         if state in ("signed", "contacted"):
-            _do(j, lambda s: service.sign(s, URBAN, no, Note(), ctx))
+            _do(j, lambda s: unit_work.sign(s, URBAN, no, Note(), ctx))
         if state == "contacted":
-            _do(j, lambda s: service.first_contact(s, URBAN, no, Note(), ctx))
+            _do(j, lambda s: unit_work.first_contact(s, URBAN, no, Note(), ctx))
         if state in ("return_requested", "returned"):
-            _do(j, lambda s: service.ask_return(s, URBAN, no, ReturnRequest(reason="不属于本单位职责"), ctx))
+            _do(
+                j, lambda s: unit_work.ask_return(s, URBAN, no, ReturnRequest(reason="不属于本单位职责"), ctx)
+            )
         if state == "returned":
-            _do(j, lambda s: service.decide_return(s, SUPERVISOR, no, ReturnDecision(approve=True), ctx))
+            _do(j, lambda s: decisions.decide_return(s, SUPERVISOR, no, ReturnDecision(approve=True), ctx))
         return no
     if state in ("replied", "sent_back"):
         no = j.replied(at)
         if state == "sent_back":
             _do(
                 j,
-                lambda s: service.review(
+                lambda s: decisions.review(
                     s, SUPERVISOR, no, ReviewInput(approve=False, note="答复不具体"), ctx
                 ),
             )
@@ -137,14 +140,14 @@ def make_state(j: Journey, state: str) -> str:
         if state == "archived":
             _do(
                 j,
-                lambda s: service.archive(
+                lambda s: closing.archive(
                     s, SUPERVISOR, no, Note(), j.ctx(at + timedelta(hours=2, minutes=5))
                 ),
             )
         return no
     if state == "merged":
         dup, primary = j.create(at), j.create(at)
-        _do(j, lambda s: service.merge(s, SEAT, dup, MergeInput(into_ticket_no=primary), ctx))
+        _do(j, lambda s: closing.merge(s, SEAT, dup, MergeInput(into_ticket_no=primary), ctx))
         return dup
     raise AssertionError(state)
 
@@ -157,45 +160,47 @@ def _do(j: Journey, fn: Callable[[Session], object]) -> None:
 def attempt(j: Journey, action: str, actor: Actor, no: str) -> None:
     ctx: Ctx = j.ctx(ACT_AT)
     calls: dict[str, Callable[[Session], object]] = {
-        "dispatch": lambda s: service.dispatch(s, actor, no, DispatchInput(lead_unit_code="dept-urban"), ctx),
-        "close_at_intake": lambda s: service.close_at_intake(
+        "dispatch": lambda s: acceptance.dispatch(
+            s, actor, no, DispatchInput(lead_unit_code="dept-urban"), ctx
+        ),
+        "close_at_intake": lambda s: acceptance.close_at_intake(
             s, actor, no, CloseAtIntakeInput(answer="已解答"), ctx
         ),
-        "refuse": lambda s: service.refuse(s, actor, no, RefuseInput(reason_code="litigation"), ctx),
-        "sign": lambda s: service.sign(s, actor, no, Note(), ctx),
-        "first_contact": lambda s: service.first_contact(s, actor, no, Note(), ctx),
-        "reply": lambda s: service.reply(
+        "refuse": lambda s: acceptance.refuse(s, actor, no, RefuseInput(reason_code="litigation"), ctx),
+        "sign": lambda s: unit_work.sign(s, actor, no, Note(), ctx),
+        "first_contact": lambda s: unit_work.first_contact(s, actor, no, Note(), ctx),
+        "reply": lambda s: unit_work.reply(
             s, actor, no, ReplyInput(text="已处理完毕", responsible_person="李四", head_signoff="王五"), ctx
         ),
-        "approve": lambda s: service.review(s, actor, no, ReviewInput(approve=True), ctx),
-        "send_back": lambda s: service.review(s, actor, no, ReviewInput(approve=False, note="不完整"), ctx),
-        "ask_extension": lambda s: service.ask_extension(
+        "approve": lambda s: decisions.review(s, actor, no, ReviewInput(approve=True), ctx),
+        "send_back": lambda s: decisions.review(s, actor, no, ReviewInput(approve=False, note="不完整"), ctx),
+        "ask_extension": lambda s: unit_work.ask_extension(
             s, actor, no, ExtensionRequest(days=3, reason="需要协调"), ctx
         ),
-        "decide_extension": lambda s: service.decide_extension(s, actor, no, Decision(approve=True), ctx),
-        "ask_return": lambda s: service.ask_return(s, actor, no, ReturnRequest(reason="非本单位职责"), ctx),
-        "decide_return": lambda s: service.decide_return(
+        "decide_extension": lambda s: decisions.decide_extension(s, actor, no, Decision(approve=True), ctx),
+        "ask_return": lambda s: unit_work.ask_return(s, actor, no, ReturnRequest(reason="非本单位职责"), ctx),
+        "decide_return": lambda s: decisions.decide_return(
             s, actor, no, ReturnDecision(approve=True, new_lead_unit_code="dept-housing"), ctx
         ),
-        "supervise": lambda s: service.supervise(s, actor, no, SuperviseInput(note="请尽快办理"), ctx),
-        "leader_instruction": lambda s: service.leader_instruction(
+        "supervise": lambda s: decisions.supervise(s, actor, no, SuperviseInput(note="请尽快办理"), ctx),
+        "leader_instruction": lambda s: decisions.leader_instruction(
             s, actor, no, LeaderInstructionInput(leader="副市长", instruction="请抓紧解决"), ctx
         ),
-        "assist_note": lambda s: service.assist_note(s, actor, no, Note(note="已配合现场查看"), ctx),
-        "callback": lambda s: service.callback(
+        "assist_note": lambda s: unit_work.assist_note(s, actor, no, Note(note="已配合现场查看"), ctx),
+        "callback": lambda s: closing.callback(
             s, actor, no, CallbackInput(satisfaction=Satisfaction.SATISFIED, resolved=True), ctx
         ),
-        "reopen": lambda s: service.reopen(s, actor, no, Note(note="质检发现问题"), ctx),
-        "merge": lambda s: service.merge(s, actor, no, MergeInput(into_ticket_no=j.create(T0)), ctx),
-        "close": lambda s: service.close(s, actor, no, Note(note="多次回访无人接听"), ctx),
-        "archive": lambda s: service.archive(s, actor, no, Note(), ctx),
+        "reopen": lambda s: closing.reopen(s, actor, no, Note(note="质检发现问题"), ctx),
+        "merge": lambda s: closing.merge(s, actor, no, MergeInput(into_ticket_no=j.create(T0)), ctx),
+        "close": lambda s: closing.close(s, actor, no, Note(note="多次回访无人接听"), ctx),
+        "archive": lambda s: closing.archive(s, actor, no, Note(), ctx),
     }
     _do(j, calls[action])
 
 
 def snapshot(j: Journey, no: str) -> tuple[str, int, int]:
     with j.db.session() as s:
-        ticket = service.load(s, no)
+        ticket = queries.load(s, no)
         events = s.exec(
             select(func.count()).select_from(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
         ).one()
@@ -216,7 +221,7 @@ def test_action_from_every_state_by_every_role(journey: Journey, action: str) ->
                 if action == "decide_extension":
                     _do(
                         journey,
-                        lambda s, no=no: service.ask_extension(
+                        lambda s, no=no: unit_work.ask_extension(
                             s,
                             URBAN,
                             no,

@@ -18,11 +18,11 @@ from redis.exceptions import ResponseError
 from sqlalchemy import create_engine, func, make_url, text
 from sqlmodel import Session, col, select
 
-from hotline.handoff import GROUP, HandoffProducer, stream_key
-from hotline.settings import Settings
+from core.contracts import CallRecord, SurveyResult
+from core.handoff import GROUP, HandoffProducer, stream_key
+from core.settings import Settings
 from tests.integration.tickets.helpers import T0, Journey, isolated_url, seeded
 from tickets import supervision, unit_events
-from tickets.contracts import CallRecord, SurveyResult
 from tickets.db import Database
 from tickets.models import CallbackTask, CallLink, Ticket, TicketEvent
 from tickets.writer import run_ticket_writer

@@ -12,7 +12,7 @@ import pytest
 
 from agent_desk.app import create_app
 from agent_desk.web.api import _days_left
-from hotline.settings import Settings
+from core.settings import Settings
 from tickets.deadlines import WorkCalendar
 from tickets.migrate import seed_demo, upgrade
 

@@ -7,6 +7,7 @@ import json
 import pytest
 from websockets.asyncio.client import connect
 
+from agent_desk.ws.access import Principal
 from agent_desk.ws.protocol import CloseCode
 from agent_desk.ws.session import SessionConfig
 from tests.integration.ws.conftest import Harness, close_code, recv, recv_op, wait_until
@@ -112,6 +113,17 @@ async def test_permission_is_checked_on_every_message(harness: Harness) -> None:
         del harness.tokens["tok-1001"]  # revoked while connected
         await ws.send(json.dumps({"op": "ping", "data": {"t": 2}}))
         assert await close_code(ws) == CloseCode.AUTH_FAILED
+
+
+async def test_a_role_that_changed_loses_the_topics_it_may_no_longer_watch(harness: Harness) -> None:
+    async with connect(harness.ws_url(token="tok-sup")) as ws:
+        await recv_op(ws, "hello")
+        await ws.send(json.dumps({"op": "subscribe", "data": {"topic": "seat:1002"}}))
+        await recv_op(ws, "snapshot")
+        # The account became an admin's (no token revoked): a seat's desk is no longer its to watch.
+        harness.tokens["tok-sup"] = Principal(username="supervisor", role="admin")
+        await ws.send(json.dumps({"op": "ping", "data": {"t": 3}}))
+        assert await close_code(ws) == CloseCode.FORBIDDEN
 
 
 async def test_commands_run_for_the_own_seat_only(harness: Harness) -> None:

@@ -21,7 +21,7 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from agent_desk.app import create_app
 from agent_desk.ws.protocol import CloseCode
-from hotline.settings import Settings
+from core.settings import Settings
 from tests.integration.ws.conftest import close_code, recv_op, wait_until
 from tickets import unit_events
 from tickets.migrate import seed_demo, upgrade

@@ -4,45 +4,63 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from redis.asyncio import Redis
 
-from agent_desk.api.tokens import issue_token, new_claims
+from agent_desk.api.token_check import TokenChecker
+from agent_desk.api.tokens import TokenKeys, issue_token, new_claims
 from agent_desk.ws.access import AuthError, Principal
 from agent_desk.ws.session import CommandError
 from agent_desk.ws.wiring import DeskCommands, authenticator, route_notifier, snapshots
 from callflow.commands import Command, CommandReply, CommandServer
 from callflow.store import Keys
 from callflow.views import CallView, SeatView
-from hotline.settings import Settings
-from tickets.actors import Actor
-from tickets.vocab import Role
+from core.settings import Settings
+from tests.integration.tickets.helpers import seeded
+from tickets.db import Database
 
 SEAT = Principal(username="seat1001", role="seat", extension="1001")
 SUPERVISOR = Principal(username="supervisor", role="supervisor")
 NOW = datetime.now(UTC)
 
 
-async def test_tokens_of_the_rest_api_open_the_websocket(settings: Settings) -> None:
-    authenticate = authenticator(settings)
-    actor = Actor(username="seat1001", role=Role.SEAT, unit_code="centre", extension="1001")
-    token = issue_token(settings.token_secret, new_claims(actor, "话务员1001", NOW))
-    who = await authenticate(token)
-    assert who == Principal(
-        username="seat1001",
-        role="seat",
-        display_name="话务员1001",
-        extension="1001",
-        unit_codes=frozenset({"centre"}),
-    )
-    expired = issue_token(settings.token_secret, new_claims(actor, None, NOW - timedelta(days=2)))
-    with pytest.raises(AuthError, match="过期"):
-        await authenticate(expired)
-    with pytest.raises(AuthError, match="签名"):
-        await authenticate(token[:-2] + "xx")
+async def test_tokens_of_the_rest_api_open_the_websocket(settings: Settings, redis: Redis) -> None:
+    seeded_settings = seeded(settings, settings.database_url)
+    db = Database(seeded_settings.database_url, pool_size=1)
+    try:
+        authenticate = authenticator(TokenChecker(seeded_settings, redis, db))
+        keys = TokenKeys.from_settings(seeded_settings)
+        aud = seeded_settings.token_audience
+        token = issue_token(keys, new_claims("seat1001", 0, aud, NOW))
+        who = await authenticate(token)
+        # Role, name, unit and extension are the account's (the token carries none of them).
+        assert who == Principal(
+            username="seat1001",
+            role="seat",
+            display_name="话务员1001",
+            extension="1001",
+            unit_codes=frozenset({"centre"}),
+        )
+        expired = issue_token(keys, new_claims("seat1001", 0, aud, NOW - timedelta(days=2)))
+        forged_keys = TokenKeys.single(keys.current_id, "f" * 40, aud)
+        refused = [
+            (expired, "过期"),
+            (issue_token(forged_keys, new_claims("admin", 0, aud, NOW)), "签名"),
+            ("令牌", "格式"),
+            ("a.b.c", "格式"),
+            (issue_token(keys, new_claims("seat1001", 0, "elsewhere", NOW)), "不属于本系统"),
+            (issue_token(TokenKeys.single("k9", "z" * 40, aud), new_claims("seat1001", 0, aud, NOW)), "密钥"),
+        ]
+        for bad, why in refused:
+            with pytest.raises(AuthError, match=why):
+                await authenticate(bad)
+    finally:
+        db.dispose()
 
 
 def test_notifier_channels_map_to_topics() -> None:
@@ -59,6 +77,43 @@ def test_notifier_channels_map_to_topics() -> None:
     ]
     assert route("p:events:unit:", {"op": "ticket"}) == []
     assert route("other:events:wallboard", {"op": "x"}) == []
+
+
+def test_wallboard_deltas_carry_masked_numbers_and_desk_deltas_the_real_one() -> None:
+    route = route_notifier("p:")
+    queue = {"name": "q-general", "waiting": [{"linkedid": "L1", "caller": "13812345678", "position": 1}]}
+    call = {
+        "linkedid": "L1",
+        "caller": "13812345678",
+        "caller_name": "张三",
+        "ivr": {"transcript": "我的电话13812345678"},
+    }
+    alerts = [
+        {
+            "kind": "queue_wait_limit",
+            "queue": "q-general",
+            "linkedid": "L1",
+            "caller": "13812345678",
+            "wait_s": 90,
+        },
+        {"kind": "emergency", "linkedid": "L1", "caller": "13812345678", "target": "119", "source": "ivr"},
+        {"kind": "watch_caller", "linkedid": "L1", "caller": "13812345678", "queue": "q-watch"},
+    ]
+    messages: list[dict[str, Any]] = [
+        {"op": "queue", "data": queue},
+        {"op": "seat", "data": {"ext": "1001", "state": "talking", "caller": "13812345678"}},
+        {"op": "call", "data": call},
+        *({"op": "alert", "data": a} for a in alerts),
+    ]
+    for message in messages:
+        (routed,) = route("p:events:wallboard", message)
+        text = json.dumps(routed.data, ensure_ascii=False)
+        assert "13812345678" not in text and "138****5678" in text, text
+    (board_call,) = route("p:events:wallboard", {"op": "call", "data": call})
+    assert board_call.data["caller_name"] == "张**"
+    assert call["caller"] == "13812345678"  # the message itself is not changed
+    (desk,) = route("p:events:desk:1001", {"op": "ring", "data": {"linkedid": "L1", "caller": "13812345678"}})
+    assert desk.data["caller"] == "13812345678"
 
 
 async def _put_line(redis: Redis, prefix: str) -> None:
@@ -90,6 +145,10 @@ async def test_snapshots_read_callflow_state(settings: Settings, redis: Redis) -
     assert desk["ring_timeout_s"] == 15  # 004 §11: three rings of 5 s
     board = await snapshot("wallboard", SUPERVISOR)
     assert [s["ext"] for s in board["seats"]] == ["1001"]
+    # The wall screen is public to the room: masked for every role, the seat's own desk is not.
+    assert [s["caller"] for s in board["seats"]] == ["138****0001"]
+    assert [c["caller"] for c in board["calls"]] == ["138****0001"]
+    assert "13800000001" not in json.dumps(board)
     # A unit's snapshot carries no tickets: the portal reads them through the REST API.
     assert await snapshot("unit:x", SUPERVISOR) == {"unit": "x", "tickets": None, "fetch": "rest"}
     with pytest.raises(ValueError, match="no snapshot"):
@@ -107,7 +166,9 @@ async def executed(settings: Settings, redis: Redis) -> AsyncIterator[list[Comma
             return CommandReply.fail("ami_error", "呼叫控制执行失败")
         return CommandReply.success("已完成", type=command.type)
 
-    server = CommandServer(redis, settings.redis_prefix, execute, block_s=0.1)
+    server = CommandServer(
+        redis, settings.redis_prefix, execute, emergency_numbers=settings.emergency_targets(), block_s=0.1
+    )
     task = asyncio.create_task(server.run())
     yield seen
     task.cancel()
@@ -155,3 +216,33 @@ async def test_desk_command_refusals(
     await _put_line(redis, settings.redis_prefix)
     with pytest.raises(CommandError, match=error):
         await DeskCommands(settings, redis)(SEAT, name, args)
+
+
+async def test_a_deployments_own_emergency_number_goes_over_the_bus(settings: Settings, redis: Redis) -> None:
+    """fire → the city's 96119 instead of 119: the desk's parse, the bus and the executor agree."""
+    local = settings.model_copy(
+        update={"emergency_numbers": {"fire": "96119", "police": "110", "medical": "120", "traffic": "122"}}
+    )
+    seen: list[Command] = []
+
+    async def execute(command: Command) -> CommandReply:
+        seen.append(command)
+        return CommandReply.success("已完成")
+
+    server = CommandServer(
+        redis, local.redis_prefix, execute, emergency_numbers=local.emergency_targets(), block_s=0.1
+    )
+    task = asyncio.create_task(server.run())
+    try:
+        await _put_line(redis, local.redis_prefix)
+        run = DeskCommands(local, redis)
+        await run(SEAT, "emergency", {"seat": "1001", "linkedid": "L1", "target": "96119", "reason": "着火"})
+        assert [c.model_dump()["target"] for c in seen] == ["96119"]
+        refused = {"seat": "1001", "linkedid": "L1", "target": "119", "reason": "着火"}
+        with pytest.raises(CommandError, match=r"参数错误:target .*119 不是本地紧急号码"):
+            await run(SEAT, "emergency", refused)
+        assert len(seen) == 1
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -11,6 +11,7 @@ SEAT_WITHOUT_PHONE = Principal(username="seat9", role="seat")
 SUPERVISOR = Principal(username="supervisor", role="supervisor")
 UNIT = Principal(username="unit-u-water", role="unit_handler", unit_codes=frozenset({"u-water"}))
 AUDITOR = Principal(username="auditor", role="auditor")
+ADMIN = Principal(username="admin", role="admin")
 
 
 @pytest.mark.parametrize(
@@ -34,7 +35,10 @@ AUDITOR = Principal(username="auditor", role="auditor")
         (SEAT, "unit:u-water", False),
         (AUDITOR, "unit:u-water", False),
         (SUPERVISOR, "unit:u-water", True),
-        (Principal(username="admin", role="admin"), "unit:u-power", True),
+        (ADMIN, "unit:u-power", True),
+        # Admins watch the wallboard (numbers masked) but no seat's desk: it shows the caller's number.
+        (ADMIN, "wallboard", True),
+        (ADMIN, "seat:1001", False),
     ],
 )
 def test_topics(who: Principal, topic: str, allowed: bool) -> None:
@@ -61,6 +65,15 @@ def test_topics(who: Principal, topic: str, allowed: bool) -> None:
         (SEAT_WITHOUT_PHONE, "hold", {"seat": "", "linkedid": "L1"}, False),
         (UNIT, "hold", {"seat": "1001", "linkedid": "L1"}, False),
         (AUDITOR, "resume", {"seat": "1001", "linkedid": "L1"}, False),
+        # Others' calls: supervisors listen, whisper, barge and hang up; admins change nothing live.
+        (SUPERVISOR, "hangup", {"seat": "1002"}, True),
+        (SEAT, "hangup", {"seat": "1001"}, True),
+        (SEAT, "hangup", {"seat": "1002"}, False),
+        (ADMIN, "spy", {"supervisor": "1003", "seat": "1001", "mode": "listen"}, False),
+        (ADMIN, "spy", {"seat": "1001", "mode": "barge"}, False),
+        (ADMIN, "hangup", {"seat": "1001"}, False),
+        (ADMIN, "ready", {"seat": "1001"}, False),
+        (ADMIN, "not_ready", {"seat": "1002", "reason": "培训"}, False),
     ],
 )
 def test_commands(who: Principal, name: str, args: dict[str, object], allowed: bool) -> None:

@@ -11,8 +11,8 @@ import pytest
 from asterisk_conf.check import check, split_args, word_pattern_wildcards
 from asterisk_conf.confparse import ConfigSyntaxError, parse_text
 from asterisk_conf.render import render
-from hotline import dialplan
-from hotline.settings import Settings
+from core import dialplan
+from core.settings import Settings
 
 
 def mutated(settings: Settings, file: str, old: str, new: str, count: int = 1) -> list[str]:

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from callflow.commands import CommandReply, EmergencyTransfer, HangupChannel, SeatLogin, command_adapter
+from callflow.commands import (
+    CommandReply,
+    EmergencyTransfer,
+    HangupChannel,
+    SeatLogin,
+    command_adapter,
+    parse_command,
+)
 from callflow.queuelog import from_queue_log
 
 
@@ -68,3 +75,20 @@ def test_queue_log_figures() -> None:
     assert (f.offered, f.answered, f.abandoned, f.answered_within_sl) == (2, 1, 1, 0)
     assert (f.talk_total_s, f.longest_wait_s, f.rings_missed, f.rings_answered_in_time) == (10, 25, 1, 1)
     assert f.misses_by_member == {"1002": 1} and f.answered_by_member == {"1001": 1}
+
+
+LOCAL = frozenset({"96119", "110", "120", "122", "12395"})  # a city's own fire line and sea rescue
+
+
+def test_emergency_targets_are_the_deployments_numbers() -> None:
+    data = {"type": "emergency", "seat": "1001", "linkedid": "1.2", "target": "96119", "reason": "着火"}
+    cmd = parse_command(data, LOCAL)
+    assert isinstance(cmd, EmergencyTransfer) and cmd.target == "96119"
+    assert parse_command({**data, "target": "12395"}, LOCAL).model_dump()["target"] == "12395"
+    # 119 is not this deployment's fire line, and the defaults do not know 96119.
+    with pytest.raises(ValidationError, match="119 不是本地紧急号码"):
+        parse_command({**data, "target": "119"}, LOCAL)
+    with pytest.raises(ValidationError):
+        command_adapter.validate_python(data)
+    with pytest.raises(ValidationError):
+        parse_command(data, frozenset())

@@ -13,8 +13,8 @@ from callflow import hold
 from callflow.ami import actions
 from callflow.ami.protocol import parse_block
 from callflow.live import LiveState, SendAction
-from hotline import dialplan
-from hotline.settings import Settings
+from core import dialplan
+from core.settings import Settings
 from tests.unit.callflow.test_callflow_state import Clock, feed, records, recv_events
 
 LINKEDID = "1795326409.0"

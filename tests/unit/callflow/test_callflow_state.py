@@ -13,8 +13,8 @@ from callflow.handlers import build_dispatcher, event_filters
 from callflow.live import LiveState, PauseSeat, PublishRecord
 from callflow.queuelog import from_queue_log, reconcile
 from callflow.resync import apply_channels, apply_queue_status
-from hotline.settings import CallRules, Settings
-from tickets.contracts import CallRecord
+from core.contracts import CallRecord
+from core.settings import CallRules, Settings
 
 
 class Clock:

@@ -10,9 +10,9 @@ from pathlib import Path
 from callflow.ami.protocol import AmiParser, parse_block
 from callflow.handlers import build_dispatcher
 from callflow.live import LiveState, PublishRecord
-from hotline import dialplan
-from hotline.settings import Settings
-from tickets.contracts import CallRecord
+from core import dialplan
+from core.contracts import CallRecord
+from core.settings import Settings
 
 
 def _events(capture: Path) -> list[bytes]:
@@ -123,3 +123,22 @@ def test_restored_call_keeps_the_ivr_result(captures: Path, settings: Settings) 
     restored = LiveState(settings).restore_call(view)
     again = LiveState(settings).ivr_result(restored)
     assert (again.priority, again.suggested_unit, again.category) == (10, "dept-env", "complaint")
+
+
+def test_refusal_reason_has_its_own_variable(captures: Path, settings: Settings) -> None:
+    state = _replay(
+        captures,
+        settings,
+        {dialplan.VAR_CATEGORY: "urban.water", dialplan.VAR_NOT_ACCEPTED_REASON: "litigation"},
+    )
+    ivr = _record(state).ivr
+    assert ivr is not None
+    assert (ivr.category, ivr.not_accepted_reason) == ("urban.water", "litigation")
+    pops = [d for t, op, d in state.deltas if t == "desk:1001" and op in ("ring", "connect")]
+    assert pops and all(p["ivr"]["not_accepted_reason"] == "litigation" for p in pops)
+
+
+def test_emergency_service_has_its_own_variable(captures: Path, settings: Settings) -> None:
+    state = _replay(captures, settings, {dialplan.VAR_EMERGENCY_SERVICE: "fire"})
+    ivr = _record(state).ivr
+    assert ivr is not None and ivr.emergency_service == "fire"

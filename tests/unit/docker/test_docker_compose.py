@@ -22,14 +22,14 @@ from pydantic import BaseModel
 from asterisk_conf.check import check
 from asterisk_conf.modules import modules_for
 from asterisk_conf.render import render
-from hotline.settings import Settings
+from core.settings import Settings
 
 REPO = Path(__file__).resolve().parents[3]
 DOCKER = REPO / "docker"
 ENV = {
     "POSTGRES_PASSWORD": "pg-password-long",
     "HOTLINE_AMI_SECRET": "ami-secret-long-enough",
-    "HOTLINE_TOKEN_SECRET": "token-secret-long-enough",
+    "HOTLINE_TOKEN_SECRET": "token-secret-long-enough-for-hs256-keys",
     "HOTLINE_SOFTSWITCH__SEATS": '[{"extension":"1001","password":"seat-1001-pass","name":"坐席1001"},'
     '{"extension":"1002","password":"seat-1002-pass","webrtc":true}]',
     "HOTLINE_SOFTSWITCH__TRUNKS": '[{"name":"world","host":"203.0.113.10","port":5060}]',

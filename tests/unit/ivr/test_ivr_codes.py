@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from hotline.settings import Settings
+from core.settings import Settings
 from ivr.classify import CATEGORIES, UTILITY_CATEGORIES, Classifier, load_shipped_model, utility_category
 from ivr.emergency import UTILITY_PHRASES, UTILITY_SUBJECTS, EmergencyDetector
 from tickets import demo

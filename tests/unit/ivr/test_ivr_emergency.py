@@ -62,7 +62,9 @@ def test_labelled_list_is_large_and_varied() -> None:
     assert sum(note in ("neg", "past") for _, _, note in rows) >= 15
 
 
-@pytest.mark.parametrize("name", ["emergency_phrasings.tsv", "emergency_blind.tsv", "emergency_blind2.tsv"])
+@pytest.mark.parametrize(
+    "name", ["emergency_phrasings.tsv", "emergency_blind.tsv", "emergency_blind2.tsv", "emergency_blind3.tsv"]
+)
 def test_precision_and_recall(detector: EmergencyDetector, name: str) -> None:
     rows = _load(name)
     precision, recall, misses = _measure(detector, rows)
@@ -74,20 +76,23 @@ def test_precision_and_recall(detector: EmergencyDetector, name: str) -> None:
     )
     for miss in misses:
         print("  miss", miss)
-    # The first list was written with the lexicon; the blind ones after it (README: figures).
-    floor = 0.95 if name == "emergency_phrasings.tsv" else 0.9
+    # The first list was written with the lexicon (and is training data of the model now); the
+    # blind ones after it; the fourth after the corpus model was frozen (README: figures).
+    floor = {"emergency_phrasings.tsv": 0.95, "emergency_blind3.tsv": 0.85}.get(name, 0.9)
     assert recall >= floor
     assert precision >= floor
     assert utility_ok >= 0.8 * len(utility_rows)
 
 
 @pytest.mark.slow
-def test_written_complaints_rarely_look_like_emergencies(detector: EmergencyDetector, shared: Path) -> None:
+def test_written_complaints_rarely_look_like_emergencies(
+    detector: EmergencyDetector, teddy_dataset: Path
+) -> None:
     """Precision proxy: the 1,842 泰迪杯 messages are complaints and questions, not emergencies
     (a few describe past incidents in words no rule can date)."""
     from ivr.training import load_tsv
 
-    rows = load_tsv(shared / "datasets" / "teddy2020c")
+    rows = load_tsv(teddy_dataset)
     flagged = [t for _, t in rows if (d := detector.detect(t)) is not None and d.kind == "emergency"]
     rate = len(flagged) / len(rows)
     print(f"\n{len(flagged)} of {len(rows)} written messages flagged as emergencies ({rate:.1%})")

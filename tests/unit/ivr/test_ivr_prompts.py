@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hotline.settings import MenuOption
+from core.settings import MenuOption
 from ivr.prompts import FALLBACK, MANIFEST, PROMPTS, PromptLibrary, generate_prompts, prompt_texts
 
 needs_tools = pytest.mark.skipif(

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from hotline.settings import MenuOption, Settings
+from core.contracts import CallerProfile, OpenTicketRef
+from core.settings import MenuOption, Settings
 from ivr.classify import Classification
 from ivr.emergency import EmergencyDetector
 from ivr.routing import PRIORITY_NORMAL, PRIORITY_URGENT, decide
-from tickets.contracts import CallerProfile, OpenTicketRef
 from tickets.vocab import TicketType
 
 DETECT = EmergencyDetector({"fire": "119", "police": "110", "medical": "120", "traffic": "122"})
@@ -33,10 +33,11 @@ def test_emergency_wins_over_everything() -> None:
     s = _settings()
     profile = CallerProfile(phone="13800000001", watch_listed=True, watch_reason="反复骚扰")
     d = decide(s, did="12315", profile=profile, detection=DETECT.detect("着火了"), digit="3")
-    assert (d.action, d.target, d.category, d.priority, d.prompt) == (
+    assert (d.action, d.target, d.emergency_service, d.category, d.priority, d.prompt) == (
         "emergency",
         "119",
-        "emergency_fire",
+        "fire",
+        None,
         PRIORITY_URGENT,
         "emergency-fire",
     )
@@ -176,10 +177,11 @@ def test_classification_reaches_the_desk() -> None:
     refused = Classification(TicketType.CONSULTATION, "urban", "城乡建设", 0.8, "dept-housing", "litigation")
     d = decide(s, did="12345", classification=refused)
     # DOMAIN.md §3: a seat still answers and records the refusal with its reason.
-    assert (d.action, d.queue, d.category, d.suggested_unit) == (
+    assert (d.action, d.queue, d.category, d.not_accepted_reason, d.suggested_unit) == (
         "queue",
         "q-general",
-        "not_accepted_litigation",
+        None,
+        "litigation",
         None,
     )
 
@@ -233,3 +235,21 @@ def test_menu_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     s = Settings()
     assert [(o.digit, o.queue, o.urgent) for o in s.ivr_menu] == [("9", "q-enterprise", False)]
     assert decide(s, did="12345", digit="9").queue == "q-enterprise"
+
+
+def test_a_refused_matter_takes_nothing_from_the_open_ticket_and_an_outage_replaces_it() -> None:
+    s = _settings()
+    refused = Classification(TicketType.CONSULTATION, "urban", "城乡建设", 0.8, "dept-housing", "litigation")
+    water = CallerProfile(phone="13800000001", open_tickets=[_open("A-1", "u-water", "urban.water")])
+    d = decide(s, did="12345", profile=water, classification=refused)
+    # DOMAIN.md §3: the refusal is the matter; the open ticket is only the seat's hint.
+    assert (d.ticket_hint, d.category, d.suggested_unit, d.not_accepted_reason) == (
+        "A-1",
+        None,
+        None,
+        "litigation",
+    )
+    # 003 §10: an outage heard in the same call is the matter instead.
+    d = decide(s, did="12345", classification=refused, detection=DETECT.detect("我们小区停电了"))
+    assert (d.category, d.suggested_unit, d.not_accepted_reason) == ("urban.power", "u-power", None)
+    assert d.emergency_service is None

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from hotline.settings import TicketRules
+from core.settings import TicketRules
 from tickets import deadlines
 from tickets.deadlines import WorkCalendar
 from tickets.errors import CalendarUnknown, InvalidInput

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from tickets.kb import _pinyin_terms, _terms, index_fields, normalise
+from tickets.kb import PINYIN_BUDGET, _pinyin_terms, _terms, index_fields, normalise
 
 
 def test_normalise_folds_width_case_and_punctuation() -> None:
@@ -23,3 +23,12 @@ def test_index_fields_keep_question_keywords_answer_apart() -> None:
     assert text == "路灯不亮|路灯|找城管"
     assert spelled.startswith(" lu deng bu liang ")
     assert spelled.endswith(" ")
+
+
+def test_pinyin_spells_each_clause_once_within_a_budget() -> None:
+    _, repeated = index_fields("路灯", "请拨打12345。" * 1000 + "找城管", "")
+    assert repeated == " lu deng qing bo da zhao cheng guan "  # digits have no pinyin
+    _, long = index_fields("路灯", "".join(f"第{i}段" for i in range(PINYIN_BUDGET)), "")
+    # Question + at most the budget's characters: bounded, whatever the answer's length.
+    assert len(long.split()) <= 2 + PINYIN_BUDGET
+    assert long.startswith(" lu deng di duan di duan ")

@@ -3,6 +3,7 @@
 import {
   $, api, clear, el, fmtDateTime, fmtDuration, Live, requireLogin, showLiveStatus, since, STATE_LABELS, toast, userBadge,
 } from "./common.js";
+import { COMMANDS } from "./commands.js";
 
 const state = {
   user: null,
@@ -35,7 +36,13 @@ function flattenCategories(nodes, depth = 0, out = [], parent = null) {
 
 // HOTLINE_PRIORITY the IVR gives an urgent call (hotline.dialplan.PRIORITY_URGENT, 003 §10).
 const PRIORITY_URGENT = 10;
-const EMERGENCY_SERVICES = { fire: "火警 119", police: "报警 110", medical: "急救 120", traffic: "交通事故 122" };
+
+// "火警 …": the label and number of a service, from /api/web/meta (settings.emergency_numbers).
+function emergencyServiceLabel(service) {
+  const line = state.meta.emergency_services.find((s) => s.service === service);
+  if (!line) return service;
+  return line.label ? `${line.label} ${line.number}` : line.number;
+}
 
 // The IVR's HOTLINE_CATEGORY in words: a code of the category tree ("环境保护 / 噪声污染"), or one of
 // the IVR's markers (emergency_<service>, not_accepted_<reason>, DOMAIN.md §3); anything else is
@@ -45,7 +52,7 @@ function ivrCategoryLabel(code) {
   if (node) return node.parent ? `${node.parent.name} / ${node.name}` : node.name;
   if (code.startsWith("emergency_")) {
     const service = code.slice("emergency_".length);
-    return `紧急事项（${EMERGENCY_SERVICES[service] || service}）`;
+    return `紧急事项（${emergencyServiceLabel(service)}）`;
   }
   if (code.startsWith("not_accepted_")) {
     const reason = code.slice("not_accepted_".length);
@@ -84,7 +91,10 @@ function renderSeat() {
   const badge = $("#seat-state");
   badge.className = `state state-${name}`;
   badge.textContent = STATE_LABELS[name] + (seat && seat.reason ? `（${seat.reason}）` : "");
-  $("#seat-state-since").textContent = seat && seat.since ? `已持续 ${fmtDuration(since(seat.since))}` : "";
+  // Wrap-up counts down to wrapup_until (the queue's wrap-up time), then the seat is ready again.
+  const left = seat && seat.state === "wrapup" && seat.wrapup_until ? -since(seat.wrapup_until) : null;
+  $("#seat-state-since").textContent =
+    left !== null ? `剩余 ${fmtDuration(Math.max(0, left))}` : seat && seat.since ? `已持续 ${fmtDuration(since(seat.since))}` : "";
   const queues = seat ? seat.queues.map((q) => (seat.paused_queues.includes(q) ? `${title(q)}(暂停)` : title(q))) : [];
   $("#seat-queues").textContent = queues.length ? `服务队列：${queues.join("、")}` : "";
 }
@@ -130,7 +140,9 @@ function renderIvr(ivr) {
   const rows = [];
   const add = (label, value, cls) => value && rows.push(el("dt", {}, label), el("dd", { class: cls || "" }, value));
   if (ivr.action === "emergency" || ivr.target) {
-    rows.push(el("dt", {}, "紧急提示"), el("dd", { class: "alert" }, `IVR 判断为紧急事项，建议转 ${ivr.target || "110/119/120/122"}`));
+    const service = ivr.emergency_service ? `（${emergencyServiceLabel(ivr.emergency_service)}）` : "";
+    const target = ivr.target || Object.keys(state.meta.emergency).join("/");
+    rows.push(el("dt", {}, "紧急提示"), el("dd", { class: "alert" }, `IVR 判断为紧急事项${service}，建议转 ${target}`));
   }
   add("IVR 分类", ivr.category && ivrCategoryLabel(ivr.category));
   add("诉求类型", ivr.ticket_type);
@@ -263,7 +275,7 @@ async function ensureTicket() {
     state.ticketLinkedid = state.call.linkedid;
     // The call record carries the ticket number (callflow AttachTicket).
     state.live
-      .command("attach_ticket", { seat: state.user.extension, linkedid: state.call.linkedid, ticket_no: ticket.ticket_no })
+      .command(COMMANDS.ATTACH_TICKET, { seat: state.user.extension, linkedid: state.call.linkedid, ticket_no: ticket.ticket_no })
       .catch((exc) => toast(`关联通话失败：${exc.message}`, "error"));
   }
   return ticket.ticket_no;
@@ -377,8 +389,8 @@ async function dial(task) {
   const seat = state.user.extension;
   const result =
     task.kind === "survey"
-      ? await state.live.command("survey_callback", { seat, ticket_no: task.ticket_no, phone: task.phone })
-      : await state.live.command("missed_callback", { seat, phone: task.phone });
+      ? await state.live.command(COMMANDS.SURVEY_CALLBACK, { seat, ticket_no: task.ticket_no, phone: task.phone })
+      : await state.live.command(COMMANDS.MISSED_CALLBACK, { seat, phone: task.phone });
   toast(result.message || "已发起呼叫", "ok");
 }
 
@@ -427,24 +439,24 @@ function callArgs() {
 }
 
 function wire() {
-  $("#btn-login").onclick = (e) => seatCommand(e.target, "seat_login", { queues: [] });
-  $("#btn-logout").onclick = (e) => seatCommand(e.target, "seat_logout");
-  $("#btn-ready").onclick = (e) => seatCommand(e.target, "ready");
-  $("#btn-notready").onclick = (e) => seatCommand(e.target, "not_ready", { reason: $("#pause-reason").value });
-  $("#btn-wrapup").onclick = (e) => seatCommand(e.target, "wrapup");
+  $("#btn-login").onclick = (e) => seatCommand(e.target, COMMANDS.SEAT_LOGIN, { queues: [] });
+  $("#btn-logout").onclick = (e) => seatCommand(e.target, COMMANDS.SEAT_LOGOUT);
+  $("#btn-ready").onclick = (e) => seatCommand(e.target, COMMANDS.READY);
+  $("#btn-notready").onclick = (e) => seatCommand(e.target, COMMANDS.NOT_READY, { reason: $("#pause-reason").value });
+  $("#btn-wrapup").onclick = (e) => seatCommand(e.target, COMMANDS.WRAPUP);
   $("#btn-hangup").onclick = (e) => act(e.target, async () => {
-    const result = await state.live.command("hangup", { seat: state.user.extension, ...callArgs() });
+    const result = await state.live.command(COMMANDS.HANGUP, { seat: state.user.extension, ...callArgs() });
     toast(result.message || "已挂断", "ok");
   });
   $("#btn-hold").onclick = (e) => act(e.target, async () => {
-    const name = e.target.dataset.held ? "resume" : "hold";
+    const name = e.target.dataset.held ? COMMANDS.RESUME : COMMANDS.HOLD;
     const result = await state.live.command(name, { seat: state.user.extension, ...callArgs() });
-    toast(result.message || (name === "hold" ? "已保持" : "已恢复通话"), "ok");
+    toast(result.message || (name === COMMANDS.HOLD ? "已保持" : "已恢复通话"), "ok");
   });
   $("#btn-threeway").onclick = (e) => act(e.target, async () => {
     const unit = state.units.find((u) => u.code === $("#threeway-unit").value);
     if (!unit) throw new Error("请选择单位");
-    const result = await state.live.command("threeway", {
+    const result = await state.live.command(COMMANDS.THREEWAY, {
       seat: state.user.extension, ...callArgs(), number: unit.duty_phone, unit_code: unit.code,
     });
     toast(result.message || `正在接通${unit.name}`, "ok");
@@ -452,7 +464,7 @@ function wire() {
   $("#btn-emergency").onclick = (e) => act(e.target, async () => {
     const target = $("#emergency-target").value;
     if (!confirm(`确认将来电紧急转接至 ${target}？`)) return;
-    const result = await state.live.command("emergency", {
+    const result = await state.live.command(COMMANDS.EMERGENCY, {
       seat: state.user.extension, ...callArgs(), target, mode: $("#emergency-mode").value,
       reason: $("#f-content").value.trim().slice(0, 200) || "坐席判断为紧急事项",
     });

@@ -2,6 +2,7 @@
 // tickets by unit and the day's charts from the REST API.
 import { $, api, clear, el, fmtDateTime, fmtDuration, fmtPercent, fmtTime, Live, requireLogin, showLiveStatus, since, STATE_LABELS, toast, userBadge } from "./common.js";
 import { horizontalBars, stackedColumns } from "./charts.js";
+import { COMMANDS } from "./commands.js";
 
 const state = {
   queues: new Map(),
@@ -13,6 +14,7 @@ const state = {
   level24h: new Map(),
   live: null,
   slSeconds: 15,
+  supervises: false,
 };
 
 const ALERT_TEXT = {
@@ -83,7 +85,7 @@ function spy(seat, mode) {
   }
   localStorage.setItem("hotline.supExt", supervisor);
   state.live
-    .command("spy", { supervisor, seat, mode })
+    .command(COMMANDS.SPY, { supervisor, seat, mode })
     .then((r) => toast(r.message || "已发起", "ok"))
     .catch((exc) => toast(exc.message, "error"));
 }
@@ -106,7 +108,8 @@ function renderSeats() {
         "td",
         {},
         ["listen", "whisper", "barge"].map((mode) =>
-          el("button", { class: "small", disabled: !talking, onclick: () => spy(s.ext, mode) }, { listen: "监听", whisper: "耳语", barge: "强插" }[mode]),
+          // Only supervisors act on live calls (the server refuses others and closes the socket).
+          el("button", { class: "small", disabled: !talking || !state.supervises, onclick: () => spy(s.ext, mode) }, { listen: "监听", whisper: "耳语", barge: "强插" }[mode]),
         ),
       ),
     );
@@ -249,6 +252,7 @@ async function loadCharts() {
 async function main() {
   const user = await requireLogin(["supervisor", "admin"], "值班长登录");
   clear($("#user-badge"), userBadge(user));
+  state.supervises = user.role === "supervisor";
   $("#sup-ext").value = localStorage.getItem("hotline.supExt") || "";
   const live = new Live({
     onSnapshot,
