@@ -57,3 +57,32 @@ def test_a_fire_engine_on_fire_is_re_routed(detector: EmergencyDetector) -> None
     assert _fire_veto("消防车着火了") is None
     d = detector.detect("消防车着火了")
     assert d is not None and (d.kind, d.service, d.target) == ("emergency", "fire", "119")
+
+
+def _veto_of(text: str, keyword: str) -> str | None:
+    norm = normalise(text)
+    (hit,) = [hit for hit in KeywordMatcher().hits(norm) if hit.keyword == keyword]
+    return veto(norm, hit)
+
+
+@pytest.mark.parametrize(
+    ("text", "keyword"),
+    [
+        # 的 four characters after the hit (after 了) still carries a topic word: 处罚.
+        ("着火了那件事的处罚是什么", "着火"),
+        # The first 的 carries the topic word (赔偿), not the last one within reach.
+        ("出了车祸我的赔偿的钱谁出", "车祸"),
+    ],
+)
+def test_a_topic_after_a_near_de_is_not_re_routed(
+    detector: EmergencyDetector, text: str, keyword: str
+) -> None:
+    assert _veto_of(text, keyword) == "topic"
+    assert detector.detect(text) is None
+
+
+def test_a_topic_word_after_a_far_de_leaves_the_fire_current(detector: EmergencyDetector) -> None:
+    # 的 five characters after 了: 保险(柜) is what burns, not the topic of a question.
+    assert _veto_of("厨房着火了烧到邻居家的保险柜", "着火") is None
+    d = detector.detect("厨房着火了烧到邻居家的保险柜")
+    assert d is not None and (d.kind, d.service, d.target) == ("emergency", "fire", "119")
