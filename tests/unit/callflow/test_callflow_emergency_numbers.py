@@ -3,37 +3,25 @@ make the seat's referrals, and the national numbers it does not use do neither (
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, cast
 
 from callflow import records, transfers
-from callflow.ami.protocol import AmiParser
 from callflow.commands import EmergencyTransfer
 from callflow.executor import CommandExecutor
-from callflow.handlers import build_dispatcher
 from callflow.live import Call, LiveState, PublishRecord
 from core.contracts import EmergencyReferral
 from core.settings import Settings
+from tests.unit.callflow import streams
 
 # fire goes to the city's own fire line 96119, and a sea rescue line is added.
 LOCAL = {"fire": "96119", "police": "110", "medical": "120", "traffic": "122", "sea": "12395"}
 
 
 def talking_call(captures: Path, settings: Settings) -> tuple[LiveState, Call]:
-    """The answered_call capture fed up to the citizen's hang-up: seat 1001 is talking."""
-    state = LiveState(settings.model_copy(update={"emergency_numbers": LOCAL}))
-    dispatcher = build_dispatcher(state)
-    for line in (captures / "answered_call" / "ami.jsonl").read_text(encoding="utf-8").splitlines():
-        entry = json.loads(line)
-        if entry["dir"] != "recv" or not entry["raw"].startswith("Event: "):
-            continue
-        if entry["raw"].startswith("Event: HangupRequest"):
-            break
-        for block in AmiParser().feed(entry["raw"].encode()):
-            dispatcher.dispatch_raw(block)
-    (call,) = state.calls.values()
-    assert call.seat == "1001" and call.answered_at is not None
+    """The answered_call capture fed up to the citizen's hang-up, on the deployment's own numbers."""
+    state, call = streams.talking_call(captures, settings.model_copy(update={"emergency_numbers": LOCAL}))
+    assert call.answered_at is not None
     return state, call
 
 
