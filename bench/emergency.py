@@ -2,8 +2,9 @@
 
     python -m bench emergency [--corpus FILE] [--repeat 3] [--errors]
 
-The corpus defaults to ivr/data/emergency_heldout.tsv, the part of the labelled corpus the
-model was never trained or tuned on. Latency is one `detect()` call per utterance, timed with
+The corpus defaults to the current blind set (`ivr.emergency_training.HELDOUT`), written by
+someone who saw neither the detector nor the training corpus, and never trained or tuned on.
+Latency is one `detect()` call per utterance, timed with
 perf_counter (wall) and thread_time (the CPU the call itself used: on a loaded machine the wall
 time also counts the time other processes held the core) over every utterance `--repeat` times,
 after the scoring pass has warmed up jieba and pypinyin.
@@ -48,6 +49,11 @@ def main(argv: list[str]) -> int:
         print(
             f"  joint routing: {result.joint_right}/{result.joint_rows} multi-service cases got every number"
         )
+    labels = ("none", *result.scores)
+    print("  confusion (label \\ detected) " + " ".join(f"{got:>7s}" for got in labels))
+    for label in labels:
+        counts = " ".join(f"{result.confusion[(label, got)]:7d}" for got in labels)
+        print(f"    {label:26s} {counts}")
     if args.errors:
         for error in result.errors:
             print("  error", error)

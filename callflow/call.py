@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter
 
 from callflow.views import CallStateName, CallView
 from core.contracts import CallRecord, IvrResult
@@ -63,29 +63,55 @@ class Call(CallView):
         return bool(self.holds) and self.holds[-1].end is None
 
     def set_ivr(self, name: str, value: str) -> None:
+        """One HOTLINE_* variable changed (VarSet, the hot path): only the result fields that this
+        variable decides are parsed again, the same as `ivr_result` of all the variables."""
         self.ivr_vars[name] = value
-        self.ivr = ivr_result(self.ivr_vars)
+        if name in IVR_FIELDS:
+            # Written in place, unvalidated: `_ivr_values` gives each field a value of its type, and
+            # nothing keeps the result past the moment it is serialised or copied (records copy it).
+            names = _IVR_LINKED if name in _IVR_LINKED else (name,)
+            for field, parsed in _ivr_values(self.ivr_vars, names).items():
+                setattr(self.ivr, field, parsed)
+
+
+# The fields parsed together: the action decides whether a legacy marker in the category is a
+# service, and a typed variable wins over the marker (see `_ivr_values`).
+_IVR_LINKED = ("action", "category", "emergency_service", "not_accepted_reason")
+_IVR_DEFAULTS: dict[str, Any] = {name: f.default for name, f in IvrResult.model_fields.items()}
+
+
+def _ivr_values(variables: dict[str, str], names: tuple[str, ...]) -> dict[str, Any]:
+    """The IvrResult values of `names` from the raw variables (a channel variable is any text); a
+    field without a usable variable gets its default."""
+    out: dict[str, Any] = {}
+    for name in names:
+        raw = variables.get(name, "")
+        value: Any = raw if raw != "" else _IVR_DEFAULTS[name]
+        if name == "action" and value not in IVR_ACTIONS:
+            value = _IVR_DEFAULTS[name]
+        elif name == "priority":
+            # Only a whole number is a queue priority.
+            value = int(raw) if _INTEGER.fullmatch(raw) else None
+        elif name in ("not_accepted_reason", "emergency_service") and value is None:
+            value = _legacy_marker(variables, name)
+        out[name] = value
+    return out
+
+
+def _legacy_marker(variables: dict[str, str], name: str) -> str | None:
+    category = variables.get("category", "")
+    if name == "not_accepted_reason":
+        reason = category.removeprefix(_LEGACY_NOT_ACCEPTED)
+        # DOMAIN.md §3: the refusal is the desk's hint; an unknown code is not invented into one.
+        return reason if reason != category and reason in NOT_ACCEPTED_REASONS else None
+    service = category.removeprefix(_LEGACY_EMERGENCY)
+    emergency = variables.get("action") == "emergency"
+    return service if emergency and service not in ("", category) else None
 
 
 def ivr_result(variables: dict[str, str]) -> IvrResult:
-    """The IVR's channel variables (by IvrResult field) as a result; a channel variable is any text."""
-    data: dict[str, Any] = {k: v for k, v in variables.items() if k in IVR_FIELDS and v != ""}
-    if data.get("action") not in IVR_ACTIONS:
-        data.pop("action", None)
-    # Only a whole number is a queue priority.
-    priority = data.pop("priority", None)
-    if priority is not None and _INTEGER.fullmatch(priority):
-        data["priority"] = int(priority)
-    category = data.get("category", "")
-    reason = category.removeprefix(_LEGACY_NOT_ACCEPTED)
-    if "not_accepted_reason" not in data and reason != category and reason in NOT_ACCEPTED_REASONS:
-        # DOMAIN.md §3: the refusal is the desk's hint; an unknown code is not invented into one.
-        data["not_accepted_reason"] = reason
-    service = category.removeprefix(_LEGACY_EMERGENCY)
-    emergency = data.get("action") == "emergency"
-    if "emergency_service" not in data and emergency and service not in ("", category):
-        data["emergency_service"] = service
-    return IvrResult.model_validate(data)
+    """The IVR's channel variables (by IvrResult field) as a result."""
+    return IvrResult.model_validate(_ivr_values(variables, tuple(IvrResult.model_fields)))
 
 
 def project(model: type[M], source: BaseModel, **given: Any) -> M:
@@ -103,9 +129,22 @@ def view_of(call: Call) -> CallView:
     return project(CallView, call)
 
 
+# CallView's own serializer: given a `Call` (a subclass) it writes only the view's fields, as
+# pydantic 2 serialises any subclass instance as the declared type (no duck typing).
+_VIEW = TypeAdapter(CallView)
+
+
+def view_json(call: Call) -> str:
+    """`view_of(call)` as JSON without building the view: the store writes one for every change
+    of a call, and copying the fields (validated or not) cost as much as the serialisation."""
+    return _VIEW.dump_json(call).decode()
+
+
 def record_of(call: Call, *, ended_at: datetime, **given: Any) -> CallRecord:
-    """The hand-off record of a finished call: its `CallFacts`, then the record's own fields."""
-    return project(CallRecord, call, ended_at=ended_at, hangup_cause=call.hangup_cause, **given)
+    """The hand-off record of a finished call: its `CallFacts`, then the record's own fields.
+    The IVR result is copied: `Call.set_ivr` writes the call's own in place."""
+    own = {"ended_at": ended_at, "hangup_cause": call.hangup_cause, "ivr": call.ivr.model_copy()}
+    return project(CallRecord, call, **own, **given)
 
 
 def restored(view: CallView) -> Call:

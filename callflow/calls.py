@@ -12,7 +12,14 @@ from callflow.ami.protocol import Message
 from callflow.call import Call
 from callflow.live import LiveState
 from callflow.records import finish_call
-from callflow.transfers import dial_ended, dialed_number, emergency_dialed, emergency_seen, unit_joined
+from callflow.transfers import (
+    dial_ended,
+    dialed_number,
+    emergency_dialed,
+    emergency_seen,
+    ivr_emergency_alert,
+    unit_joined,
+)
 from core import dialplan
 
 # Newchannel ChannelState 4 (Ring): an inbound call, as opposed to an originated leg (0, Down).
@@ -112,20 +119,8 @@ def on_varset(state: LiveState, msg: Message) -> None:
 
 def _ivr_alerts(state: LiveState, call: Call) -> None:
     ivr = call.ivr
-    # DOMAIN.md §3: an emergency re-route is shown to supervisors at once.
-    if ivr.action == "emergency" and ivr.target and "emergency" not in call.alerted:
-        call.alerted.add("emergency")
-        state.alert(
-            "emergency",
-            {
-                "linkedid": call.linkedid,
-                "caller": call.caller,
-                "target": ivr.target,
-                "source": "ivr",
-                "service": ivr.emergency_service,
-                "category": ivr.category,
-            },
-        )
+    if ivr.action == "emergency" and ivr.target:
+        ivr_emergency_alert(state, call, ivr.target)
     if ivr.action == "watch" and "watch" not in call.alerted:
         call.alerted.add("watch")
         state.alert("watch_caller", {"linkedid": call.linkedid, "caller": call.caller})

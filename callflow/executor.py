@@ -7,29 +7,14 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from pydantic import BaseModel
+
+from callflow import commands as c
 from callflow import hold, transfers
 from callflow.ami import actions
 from callflow.ami.client import AmiClient, AmiError
 from callflow.ami.protocol import Message
-from callflow.commands import (
-    COMMAND_TYPES,
-    AttachTicket,
-    Command,
-    CommandReply,
-    EmergencyTransfer,
-    HangupChannel,
-    Hold,
-    MissedCallback,
-    Resume,
-    SeatLogin,
-    SeatLogout,
-    SetNotReady,
-    SetReady,
-    Spy,
-    SurveyCallback,
-    ThreeWay,
-    Wrapup,
-)
+from callflow.commands import COMMAND_TYPES, Command, CommandReply
 from callflow.live import Call, LiveState
 from core import dialplan
 from core.softswitch import Route
@@ -53,26 +38,18 @@ class CommandExecutor:
         self._state = state
         self._wake = wake
         self._timers: dict[str, asyncio.TimerHandle] = {}
-        # One handler per command type of callflow.commands; a type without one is a startup error.
-        self._handlers: dict[type[Any], Handler] = {
-            SeatLogin: self._login,
-            SeatLogout: self._logout,
-            SetReady: self._ready,
-            SetNotReady: self._not_ready,
-            Wrapup: self._wrapup,
-            AttachTicket: self._attach,
-            ThreeWay: self._threeway,
-            EmergencyTransfer: self._emergency,
-            Hold: self._hold,
-            Resume: self._resume,
-            Spy: self._spy,
-            SurveyCallback: self._survey,
-            MissedCallback: self._missed_callback,
-            HangupChannel: self._hangup,
-        }
-        missing = [cls.__name__ for cls in COMMAND_TYPES if cls not in self._handlers]
+        # The handler of a command is the method `_on_<its wire name>` (callflow.commands registry);
+        # a type without one is a startup error, not a request that fails later.
+        found = {cls: self._handler_of(cls) for cls in COMMAND_TYPES}
+        missing = [cls.__name__ for cls, handler in found.items() if handler is None]
         if missing:
             raise TypeError(f"executor: no handler for {', '.join(missing)}")
+        self._handlers: dict[type[Any], Handler] = {cls: h for cls, h in found.items() if h is not None}
+
+    def _handler_of(self, cls: type[BaseModel]) -> Handler | None:
+        wire = cls.model_fields.get("type")  # a model without a wire name has no handler either
+        handler: Handler | None = None if wire is None else getattr(self, f"_on_{wire.default}", None)
+        return handler
 
     async def __call__(self, command: Command) -> CommandReply:
         try:
@@ -90,7 +67,7 @@ class CommandExecutor:
         return await self._handlers[type(command)](command)
 
     # ---- seats ----------------------------------------------------------------------------------
-    async def _login(self, cmd: SeatLogin) -> CommandReply:
+    async def _on_seat_login(self, cmd: c.SeatLogin) -> CommandReply:
         queues = cmd.queues or [self._state.settings.default_queue]
         unknown = [q for q in queues if q not in self._state.queues]
         if unknown:
@@ -105,7 +82,7 @@ class CommandExecutor:
             return CommandReply.fail("ami_error", "部分队列签入失败", failed=failed)
         return CommandReply.success("已签入", queues=queues)
 
-    async def _logout(self, cmd: SeatLogout) -> CommandReply:
+    async def _on_seat_logout(self, cmd: c.SeatLogout) -> CommandReply:
         seat = self._state.seats.get(cmd.seat)
         queues = cmd.queues or (sorted(seat.memberships) if seat else []) or list(self._state.queues)
         for queue in queues:
@@ -115,10 +92,10 @@ class CommandExecutor:
         self._cancel_timer(cmd.seat)
         return CommandReply.success("已签出", queues=queues)
 
-    async def _ready(self, cmd: SetReady) -> CommandReply:
+    async def _on_ready(self, cmd: c.SetReady) -> CommandReply:
         return await self._pause(cmd.seat, False, "")
 
-    async def _not_ready(self, cmd: SetNotReady) -> CommandReply:
+    async def _on_not_ready(self, cmd: c.SetNotReady) -> CommandReply:
         return await self._pause(cmd.seat, True, cmd.reason)
 
     async def _pause(self, ext: str, paused: bool, reason: str) -> CommandReply:
@@ -132,7 +109,7 @@ class CommandExecutor:
             return CommandReply.fail("ami_error", f"状态切换失败：{reply.get('Message')}")
         return CommandReply.success("示忙" if paused else "示闲", reason=reason)
 
-    async def _wrapup(self, cmd: Wrapup) -> CommandReply:
+    async def _on_wrapup(self, cmd: c.Wrapup) -> CommandReply:
         seconds = cmd.seconds or self._state.settings.calls.wrapup_s
         reply = await self._pause(cmd.seat, True, WRAPUP_REASON)
         if not reply.ok:
@@ -168,7 +145,7 @@ class CommandExecutor:
     def _call(self, linkedid: str) -> Call | None:
         return self._state.calls.get(linkedid)
 
-    async def _attach(self, cmd: AttachTicket) -> CommandReply:
+    async def _on_attach_ticket(self, cmd: c.AttachTicket) -> CommandReply:
         call = self._call(cmd.linkedid)
         if call is None:
             return CommandReply.fail("not_found", "通话已结束或不存在")
@@ -226,7 +203,7 @@ class CommandExecutor:
             return CommandReply.fail("ami_error", f"外呼失败：{reply.get('Message')}")
         return None
 
-    async def _threeway(self, cmd: ThreeWay) -> CommandReply:
+    async def _on_threeway(self, cmd: c.ThreeWay) -> CommandReply:
         found = self._talking_call(cmd.seat, cmd.linkedid)
         if isinstance(found, CommandReply):
             return found
@@ -240,7 +217,7 @@ class CommandExecutor:
         )
         return failed or CommandReply.success("正在呼叫单位值班电话", conference=conf, number=cmd.number)
 
-    async def _emergency(self, cmd: EmergencyTransfer) -> CommandReply:
+    async def _on_emergency(self, cmd: c.EmergencyTransfer) -> CommandReply:
         # A model built in code is checked against the default numbers only: this deployment decides.
         if cmd.target not in self._state.settings.emergency_targets():
             return CommandReply.fail("invalid", f"{cmd.target} 不是本地配置的紧急号码")
@@ -272,7 +249,7 @@ class CommandExecutor:
             return CommandReply.fail("not_found", "本坐席当前没有该通话")
         return call
 
-    async def _hold(self, cmd: Hold) -> CommandReply:
+    async def _on_hold(self, cmd: c.Hold) -> CommandReply:
         found = self._seat_call(cmd.seat, cmd.linkedid)
         if isinstance(found, CommandReply):
             return found
@@ -301,7 +278,7 @@ class CommandExecutor:
             return CommandReply.fail("ami_error", f"保持失败：{reply.get('Message')}")
         return CommandReply.success("已保持，市民正在听等待音乐", linkedid=call.linkedid)
 
-    async def _resume(self, cmd: Resume) -> CommandReply:
+    async def _on_resume(self, cmd: c.Resume) -> CommandReply:
         found = self._seat_call(cmd.seat, cmd.linkedid)
         if isinstance(found, CommandReply):
             return found
@@ -315,7 +292,7 @@ class CommandExecutor:
         hold.end(self._state, call, cmd.seat)
         return CommandReply.success("已恢复通话", linkedid=call.linkedid)
 
-    async def _spy(self, cmd: Spy) -> CommandReply:
+    async def _on_spy(self, cmd: c.Spy) -> CommandReply:
         seat = self._state.seats.get(cmd.seat)
         if seat is None or seat.talking is None:
             return CommandReply.fail("conflict", "该坐席当前不在通话中")
@@ -332,7 +309,7 @@ class CommandExecutor:
             return CommandReply.fail("ami_error", f"监控呼叫失败：{reply.get('Message')}")
         return CommandReply.success("正在呼叫班长话机", mode=cmd.mode, seat=cmd.seat)
 
-    async def _survey(self, cmd: SurveyCallback) -> CommandReply:
+    async def _on_survey_callback(self, cmd: c.SurveyCallback) -> CommandReply:
         sw = self._state.settings.softswitch
         reply = await self._send(
             actions.originate(
@@ -348,7 +325,7 @@ class CommandExecutor:
             return CommandReply.fail("ami_error", f"回访外呼失败：{reply.get('Message')}")
         return CommandReply.success("回访外呼已发起", ticket_no=cmd.ticket_no)
 
-    async def _missed_callback(self, cmd: MissedCallback) -> CommandReply:
+    async def _on_missed_callback(self, cmd: c.MissedCallback) -> CommandReply:
         # The seat's phone rings first (showing the citizen's number); the dialplan then dials out.
         reply = await self._send(
             actions.originate(
@@ -363,7 +340,7 @@ class CommandExecutor:
             return CommandReply.fail("ami_error", f"回拨失败：{reply.get('Message')}")
         return CommandReply.success("正在回拨", phone=cmd.phone)
 
-    async def _hangup(self, cmd: HangupChannel) -> CommandReply:
+    async def _on_hangup(self, cmd: c.HangupChannel) -> CommandReply:
         if cmd.channel not in self._state.channel_names:
             return CommandReply.fail("not_found", "通道不存在或已挂断")
         reply = await self._send(actions.hangup(cmd.channel))

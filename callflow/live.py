@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from callflow.call import Call, PendingReferral, restored, view_of
+from callflow.call import Call, PendingReferral, restored, view_json, view_of
 from callflow.changes import ChangeSet, Delta
 from callflow.effects import Effect, PauseSeat, PublishRecord, SendAction
 from callflow.entities import Channel, LiveQueue, Membership, Seat, Waiting, endpoint_of, seat_of_interface
@@ -329,6 +329,10 @@ class LiveState:
 
     def call_view(self, call: Call) -> CallView:
         return view_of(call)
+
+    def call_json(self, call: Call) -> str:
+        """`call_view(call)` as JSON, the form the store writes and publishes."""
+        return view_json(call)
 
     def desk_call_data(self, call: Call) -> dict[str, Any]:
         """What a seat's desk needs to pre-fill the ticket form (DOMAIN.md §2: 边接听、边记录)."""

@@ -154,7 +154,7 @@ class StateWriter:
             call = state.calls.get(linkedid)
             if call is None:
                 continue
-            body = call_map[linkedid] = state.call_view(call).model_dump_json()
+            body = call_map[linkedid] = state.call_json(call)
             notify.add_json("wallboard", "call", body)
         for key, mapping in ((k.seats, seat_map), (k.queues, queue_map), (k.calls, call_map)):
             if mapping:
@@ -243,7 +243,7 @@ class StateWriter:
         pipe.delete(k.seats, k.queues, k.calls)
         seats = {ext: state.seat_view(s).model_dump_json() for ext, s in state.seats.items()}
         queues = {n: state.queue_view(q).model_dump_json() for n, q in state.queues.items()}
-        calls = {lid: state.call_view(c).model_dump_json() for lid, c in state.calls.items()}
+        calls = {lid: state.call_json(c) for lid, c in state.calls.items()}
         if seats:
             pipe.hset(k.seats, mapping=seats)  # type: ignore[arg-type]
         if queues:

@@ -169,8 +169,13 @@ def emergency_seen(state: LiveState, call: Call, target: str, reason: str | None
     if known:
         _retry(state, call, known[-1])
         return
-    if ivr.action == "emergency" and ivr.target == target:
+    if ivr.action == "emergency" and ivr.target in (None, target):
+        # The IVR decided on an emergency; its HOTLINE_TARGET may be unknown here (its VarSet fell in
+        # a restart or a lost connection, and a resync's CoreShowChannel carries no variables): the
+        # emergency context dialling one of our numbers is then still the IVR's re-route.
         add_referral(state, call, target, ivr.emergency_service or ivr.category or "emergency", None, "ivr")
+        if ivr.target is None:
+            ivr_emergency_alert(state, call, target)  # the IVR's own alert waited for the target
         return
     if any(t.target == target and t.kind != "threeway" and t.outcome == "pending" for t in call.transfers):
         # A transfer restored from Redis after a restart: only its referral was lost.
@@ -178,6 +183,25 @@ def emergency_seen(state: LiveState, call: Call, target: str, reason: str | None
         return
     add_transfer(state, call, "emergency_blind", target, call.seat, source="events")
     add_referral(state, call, target, reason or DETECTED_REASON, call.seat, "events")
+
+
+def ivr_emergency_alert(state: LiveState, call: Call, target: str) -> None:
+    """DOMAIN.md §3: the IVR's emergency re-route is shown to supervisors at once (once a call)."""
+    if "emergency" in call.alerted:
+        return
+    call.alerted.add("emergency")
+    ivr = call.ivr
+    state.alert(
+        "emergency",
+        {
+            "linkedid": call.linkedid,
+            "caller": call.caller,
+            "target": target,
+            "source": "ivr",
+            "service": ivr.emergency_service,
+            "category": ivr.category,
+        },
+    )
 
 
 def _retry(state: LiveState, call: Call, ref: PendingReferral) -> None:

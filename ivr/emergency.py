@@ -43,7 +43,7 @@ __all__ = [
 Evidence = list[tuple[Hit, Veto | None]]
 # The model's probability of a service a live keyword names, from which that keyword wins over
 # the model's "none" (chosen by cross-validation on the training part).
-KEYWORD_TRUST = 0.3
+KEYWORD_TRUST = 0.4
 
 
 @dataclass(frozen=True, slots=True)

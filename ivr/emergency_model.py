@@ -37,13 +37,38 @@ _URGENT = re.compile(r"快(来|点|救)|救命|赶紧|马上|求求|帮帮|来�
 NOW_REACH = 8
 ANIMAL_REACH = 4
 _PROGRESSIVE = re.compile(r"在(偷|抢|打|砍|撬|砸|追|跟|烧|冒|漏|翻|闹|抽|流|吐|喊|撞)")
-# A thing, not a person, was hit: 站牌被撞坏了, 围栏被车撞倒了.
+# A thing, not a person, was hit: 站牌被撞坏了, 围栏被车撞倒了, 石墩子被车撞碎了.
 _DAMAGED = re.compile(
-    r"(牌|栏|桶|杆|墙|灯|树|柱|门|设施|减速带|井盖|车位|保险杠|后视镜|花盆|玻璃)(被|让)?.{0,4}(撞|刮|剐|砸|蹭)(坏|歪|倒|断|裂|了)"
+    r"(牌|栏|桶|杆|墙|灯|树|柱|门|设施|减速带|井盖|车位|保险杠|后视镜|花盆|玻璃|墩|棚|闸|桩|坛|台阶|漆)(子)?"
+    r"(被|让|给)?.{0,5}(撞|刮|剐|砸|蹭|压|轧|碾)(坏|歪|倒|断|裂|碎|塌|弯|掉|瘪|了)"
+    r"|(撞|刮|剐|压)(碎|塌|弯|坏)了"
 )
+# An animal is the one in danger (有只猫被车压了, 狗被困在下水道): not a call for 110/119/122.
+_ANIMAL = re.compile(r"(猫|狗|鸟|猴|羊|牛|猪|鸡|鸭|鹅|宠物)(被|让|给|卡|困|掉|撞|下不来)")
 # The caller addresses an emergency service: 喂是消防吗, 我要报警, 快叫救护车.
 _CALLS_SERVICE = re.compile(
     r"(消防|110|119|120|122|急救中心|派出所|警察)(吗|么|啊|嘛)|我要报(警|火警|案)|(快|赶紧|马上)(叫|派|来)(救护车|消防车|警察|人)"
+)
+# ... and which one: a caller who asks for the fire brigade is reporting a fire.
+_CALLS = (
+    ("fire", re.compile(r"消防(吗|么|啊|嘛|车|队)|119|报火警|火警")),
+    ("police", re.compile(r"110|报警|警察(吗|么|啊|嘛|快)|派出所(吗|么|啊|嘛)|(叫|派|来)警察")),
+    ("medical", re.compile(r"120|救护车|急救(中心|车)")),
+    ("traffic", re.compile(r"122|交警(吗|么|啊|嘛|快)|(叫|派|来)交警")),
+)
+# Cues whose meaning depends on what was found: a question about a live crash is a procedure
+# (车祸现场怎么拍照), a question about a live fire rarely is; the model weighs each pair.
+_PAIRED = (
+    "question", "ask", "report", "resolved", "grievance", "past", "hypothetical", "now", "urgent", "claim",
+    "howto", "elapsed", "animal", "damaged",
+)
+# Money and procedure talk: what follows an event, rarely what a caller in danger says.
+_CLAIM = re.compile(r"赔|理赔|费用|多少钱|报销|保险|定损|私了|打官司|判了|立案")
+_HOWTO = re.compile(r"方法|流程|步骤|手续|材料|怎么办理|怎么申请|常识|技巧|注意事项|培训|课程")
+# Time since the event, said after it: 被车撞了已经过去半年了.
+_ELAPSED = re.compile(
+    r"(过去|已经)(了)?(快|好|有)?(半年|一年|两年|几年|几个月|一个月|好几个月|好久|很久|好几天|一周|一个星期)"
+    r"|(半年|一年|几个月|好几年|好几个月)(了|多了|前|以前)"
 )
 _REPORT = re.compile(r"投诉|反映|举报|建议|表扬|曝光|不满|态度")
 
@@ -66,6 +91,7 @@ def tokens(text: str, evidence: Sequence[tuple[Hit, Veto | None]]) -> list[str]:
             out.append(f"vetoed:{hit.service}")
             out.append(f"veto:{why}")
     out.append("live" if live else "no-live")
+    cues: list[str] = []
     for name, present in (
         ("question", _QUESTION.search(text) is not None),
         ("ask", _ASK.search(text) is not None),
@@ -78,9 +104,17 @@ def tokens(text: str, evidence: Sequence[tuple[Hit, Veto | None]]) -> list[str]:
         ("damaged", _DAMAGED.search(text) is not None),
         ("past", any(w in text for w in PAST)),
         ("hypothetical", any(w in text for w in HYPOTHETICAL)),
+        ("claim", _CLAIM.search(text) is not None),
+        ("howto", _HOWTO.search(text) is not None),
+        ("elapsed", _ELAPSED.search(text) is not None),
+        ("animal", _ANIMAL.search(text) is not None),
     ):
         if present:
-            out.append(f"cue:{name}")
+            cues.append(name)
+    out.extend(f"cue:{name}" for name in cues)
+    services = sorted({hit.service for hit, why in evidence if why is None})
+    out.extend(f"{name}&{service}" for name in cues if name in _PAIRED for service in services)
+    out.extend(f"calls:{service}" for service, rx in _CALLS if rx.search(text) is not None)
     return out
 
 

@@ -9,6 +9,7 @@ and an aftermath or topic word right after it (火灾以后, 车祸的伤残鉴�
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from ivr.emergency_lexicon import (
@@ -16,6 +17,7 @@ from ivr.emergency_lexicon import (
     HYPOTHETICAL,
     NEGATION_REACH,
     NEGATIONS,
+    NOT_HYPOTHETICAL,
     NOT_NEGATIONS,
     NOW,
     PAST,
@@ -26,7 +28,14 @@ from ivr.emergency_lexicon import (
 )
 from ivr.emergency_match import Hit
 
-Veto = Literal["negated", "past", "hypothetical", "hearsay", "topic"]
+Veto = Literal["negated", "past", "hypothetical", "hearsay", "topic", "object"]
+
+# What was run into is a thing or an animal, not a person (站牌被车撞坏了, 有只狗被车撞了): damage
+# to report, not a crash for 122. Car parts are left out: 后视镜被刮掉了 can be a collision.
+_OBJECT_HIT = re.compile(
+    r"(牌|栏|杆|桶|墙|灯|玻璃|柱|墩|棚|闸|桩|坛|台阶|井盖|大门|设施|减速带|花盆|猫|狗|鸟|鸡|鸭|鹅|羊|牛|猪)(子)?"
+    r"(被|让|给)(.{0,4}车)?(撞|刮|剐|压|蹭|碾|轧)"
+)
 
 
 def _last_before(text: str, words: tuple[str, ...], end: int, reach: int) -> int:
@@ -41,11 +50,13 @@ def _last_before(text: str, words: tuple[str, ...], end: int, reach: int) -> int
 
 
 def _opened(text: str, hit: Hit, words: tuple[str, ...]) -> bool:
-    """A scope of `words` reaches `hit` unless a NOW marker stands between."""
-    opened = _last_before(text, words, hit.start, SCOPE_REACH)
+    """A scope of `words` reaches `hit` unless a NOW marker stands between. A frame can begin
+    with its agent (老公去年被人打): a marker inside it, before its last character, counts too."""
+    until = hit.end - 1 if hit.source == "frame" else hit.start
+    opened = _last_before(text, words, until, SCOPE_REACH)
     if opened < 0:
         return False
-    return not any(text.find(now, opened, hit.start) >= 0 for now in NOW)
+    return not any(text.find(now, opened, until) >= 0 for now in NOW)
 
 
 def veto(text: str, hit: Hit) -> Veto | None:
@@ -61,10 +72,17 @@ def veto(text: str, hit: Hit) -> Veto | None:
         return "past"  # 着火过, 撞车过
     if _opened(text, hit, PAST):
         return "past"
-    if _opened(text, hit, HYPOTHETICAL):
+    unmarked = text
+    for word in NOT_HYPOTHETICAL:
+        unmarked = unmarked.replace(word, "_" * len(word))
+    if _opened(unmarked, hit, HYPOTHETICAL):
         return "hypothetical"
     if _opened(text, hit, HEARSAY):
         return "hearsay"
+    if hit.service == "traffic" and any(
+        m.start() < hit.end and hit.start < m.end() for m in _OBJECT_HIT.finditer(text)
+    ):
+        return "object"
     after = text[hit.end : hit.end + TOPIC_AFTER_REACH + 6]
     if after.startswith("了"):
         after = after[1:]

@@ -1,6 +1,6 @@
 """Trains the emergency model: `python -m ivr.emergency_training [--cv]`.
 
-Reads ivr/data/emergency_train.tsv and emergency_train_extra.tsv (never the held-out file),
+Reads the training files of ivr/data (`TRAINING_FILES`; never the current blind set, `HELDOUT`),
 fits scikit-learn's sublinear TF-IDF and a class-balanced multinomial logistic regression on the
 features of `ivr.emergency_model.tokens`, and writes ivr/data/emergency_model.json: labels, feature names,
 idf, weights and intercepts, rounded, so that `LinearModel` scores with numpy alone.
@@ -14,17 +14,30 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ivr.emergency_model import LABELS, MODEL_PATH, LinearModel
+
+if TYPE_CHECKING:
+    from ivr.emergency_eval import Evaluation
 
 DATA = Path(__file__).resolve().parent / "data"
 TRAIN = DATA / "emergency_train.tsv"
 # Training only and outside the train/held-out split: the project's first labelled list.
 TRAIN_EXTRA = DATA / "emergency_train_extra.tsv"
-HELDOUT = DATA / "emergency_heldout.tsv"
-# Chosen by 5-fold cross-validation on the training part (`--cv`).
-C = 20.0
+# The first held-out part: its errors were looked at, so it is no longer blind and is trained on.
+SEEN_HELDOUT = DATA / "emergency_heldout.tsv"
+# Written for round 1 of issue 13 (the shapes the blind sets missed, hard non-emergencies).
+TRAIN_MORE = DATA / "emergency_train_more.tsv"
+# Blind sets, written by someone who saw neither the detector nor the corpus. The first was scored
+# once when round 1 was frozen (README: figures) and is training data since; the second is the
+# held-out set, never trained or tuned on.
+BLIND_SEEN = DATA / "emergency_blind.tsv"
+TRAINING_FILES = (TRAIN, TRAIN_EXTRA, SEEN_HELDOUT, TRAIN_MORE, BLIND_SEEN)
+HELDOUT = DATA / "emergency_blind2.tsv"
+# Chosen by 5-fold cross-validation on the training files (`--cv`: C = 10, 20, 50 made 69, 68, 64
+# errors in 3,641 utterances).
+C = 50.0
 MIN_DF = 2
 DECIMALS = 6
 
@@ -45,7 +58,7 @@ def load_corpus(path: Path) -> list[tuple[str, tuple[str, ...], str]]:
 
 
 def training_rows() -> list[tuple[str, tuple[str, ...], str]]:
-    return load_corpus(TRAIN) + load_corpus(TRAIN_EXTRA)
+    return [row for path in TRAINING_FILES for row in load_corpus(path)]
 
 
 def _features(texts: Sequence[str]) -> list[list[str]]:
@@ -76,23 +89,20 @@ def fit(texts: Sequence[str], labels: Sequence[str], c: float = C) -> dict[str, 
     }
 
 
-def cross_validate(rows: Sequence[tuple[str, tuple[str, ...], str]], c: float, folds: int = 5) -> float:
-    """Mean per-fold accuracy of the primary label (folds by position, stratified by sorting)."""
+def cross_validate(rows: Sequence[tuple[str, tuple[str, ...], str]], c: float, folds: int = 5) -> Evaluation:
+    """Every row scored by a model fitted on the other folds (folds by position, stratified by sorting)."""
     from ivr.emergency import EmergencyDetector
+    from ivr.emergency_eval import evaluate, merge
     from ivr.emergency_lexicon import SERVICES
 
     ordered = sorted(rows, key=lambda r: r[0])
-    correct = 0
+    parts = []
     for k in range(folds):
         train = [r for i, r in enumerate(ordered) if i % folds != k]
         test = [r for i, r in enumerate(ordered) if i % folds == k]
         model = LinearModel.from_dict(fit([t for _, _, t in train], [lab for lab, _, _ in train], c))
-        detector = EmergencyDetector({s: s for s in SERVICES}, model=model)
-        for label, _also, text in test:
-            d = detector.detect(text)
-            got = d.service if d is not None and d.kind == "emergency" else "none"
-            correct += got == label
-    return correct / len(rows)
+        parts.append(evaluate(EmergencyDetector({s: s for s in SERVICES}, model=model), test))
+    return merge(parts)
 
 
 def _identity(features: list[str]) -> list[str]:
@@ -107,12 +117,21 @@ _NO_MODEL = LinearModel.from_dict(
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--cv", action="store_true", help="print 5-fold accuracy for a few C and stop")
+    parser.add_argument("--cv", action="store_true", help="print 5-fold figures for a few C and stop")
+    parser.add_argument("--c", type=float, action="append", help="with --cv: this C (repeatable)")
+    parser.add_argument("--errors", action="store_true", help="with --cv: print every error")
     args = parser.parse_args(argv)
     rows = training_rows()
     if args.cv:
-        for c in (1.0, 3.0, 10.0, 20.0, 50.0, 100.0):
-            print(f"C={c:g}: 5-fold accuracy {cross_validate(rows, c):.3f}")
+        for c in args.c or (3.0, 10.0, 20.0, 50.0):
+            result = cross_validate(rows, c)
+            figures = "  ".join(
+                f"{s.service} P {s.precision:.3f} R {s.recall:.3f}" for s in result.scores.values()
+            )
+            print(f"C={c:g}: {len(result.errors)} errors in {len(rows)}  {figures}", flush=True)
+            if args.errors:
+                for error in result.errors:
+                    print("  error", error)
         return 0
     content = fit([t for _, _, t in rows], [label for label, _, _ in rows])
     MODEL_PATH.write_text(

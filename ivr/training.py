@@ -116,12 +116,12 @@ def fit_pipeline(samples: Sequence[Sample]) -> Any:
         raise RuntimeError('training needs scikit-learn: pip install -e ".[train]"') from exc
     if not samples:
         raise ValueError("no training samples")
+    texts = [t for _, t in samples]
     pipeline = make_pipeline(
         TfidfVectorizer(
             analyzer="char",
             ngram_range=NGRAM_RANGE,
-            min_df=MIN_DF,
-            max_features=MAX_FEATURES,
+            vocabulary=frequent_ngrams(texts),
             sublinear_tf=True,
         ),
         CalibratedClassifierCV(
@@ -131,8 +131,22 @@ def fit_pipeline(samples: Sequence[Sample]) -> Any:
             ensemble=False,
         ),
     )
-    pipeline.fit([t for _, t in samples], [label for label, _ in samples])
+    pipeline.fit(texts, [label for label, _ in samples])
     return pipeline
+
+
+def frequent_ngrams(texts: Sequence[str]) -> dict[str, int]:
+    """The MAX_FEATURES most frequent character n-grams of at least MIN_DF messages, ties broken by
+    the n-gram itself. scikit-learn's own `max_features` breaks ties with numpy's unstable argsort,
+    whose order changed between numpy releases: the same data gave another vocabulary, so the shipped
+    model could not be reproduced. Indices follow the n-grams' sorted order, as scikit-learn's do."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    counter = CountVectorizer(analyzer="char", ngram_range=NGRAM_RANGE, min_df=MIN_DF)
+    counts = np.asarray(counter.fit_transform(texts).sum(axis=0)).ravel()
+    grams = counter.get_feature_names_out()
+    ranked = sorted(range(len(grams)), key=lambda i: (-int(counts[i]), str(grams[i])))[:MAX_FEATURES]
+    return {gram: i for i, gram in enumerate(sorted(str(grams[i]) for i in ranked))}
 
 
 def export(pipeline: Any) -> CategoryModel:

@@ -4,34 +4,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
+from tickets import policy
 from tickets.actors import Actor
 from tickets.errors import NotFound, TransitionRefused
 from tickets.models import CallbackTask, Ticket
+from tickets.policy import CallbackTaskView
 from tickets.privacy import audit
 from tickets.vocab import CallbackKind
-
-
-class CallbackTaskView(BaseModel):
-    id: int
-    kind: CallbackKind
-    phone: str
-    ticket_no: str | None
-    created_at: datetime
-    due_at: datetime
-    overdue: bool
-    done: bool
-    attempts: int
-    note: str
 
 
 def list_tasks(
     session: Session, actor: Actor, now: datetime, kind: CallbackKind | None = None, done: bool = False
 ) -> list[CallbackTaskView]:
     stmt = (
-        select(CallbackTask, Ticket.ticket_no)
+        select(CallbackTask, Ticket)
         .join(Ticket, col(Ticket.id) == col(CallbackTask.ticket_id), isouter=True)
         .where(CallbackTask.done == done)
         .order_by(col(CallbackTask.due_at))
@@ -43,21 +31,13 @@ def list_tasks(
     if rows:
         # The seat sees the numbers to call: a read of personal data (DOMAIN.md §9).
         audit(session, actor, "list_callback_tasks", "callback_tasks", "phone", now, note=f"{len(rows)} rows")
-    return [
-        CallbackTaskView(
-            id=t.id or 0,
-            kind=CallbackKind(t.kind),
-            phone=t.phone,
-            ticket_no=no,
-            created_at=t.created_at,
-            due_at=t.due_at,
-            overdue=not t.done and now > t.due_at,
-            done=t.done,
-            attempts=t.attempts,
-            note=t.note,
-        )
-        for t, no in rows
-    ]
+    viewer = policy.viewer_for(session, actor)
+    return [policy.callback_task(viewer, t, ticket, now) for t, ticket in rows]
+
+
+def task_view(session: Session, actor: Actor, task: CallbackTask, now: datetime) -> CallbackTaskView:
+    ticket = session.get(Ticket, task.ticket_id) if task.ticket_id is not None else None
+    return policy.callback_task(policy.viewer_for(session, actor), task, ticket, now)
 
 
 def complete_missed_call(

@@ -2,6 +2,12 @@
 
 The IVR calls `caller_profile` through `Database.run` with a timeout; it is a handful of indexed
 queries and never writes.
+
+A call counts from its call record (`CallLink`), which the ticket writer stores only after the
+call has ended; a ticket registered by phone whose call has no record yet (the call is still on,
+or its record is still in the hand-off stream) or that was never linked to one counts as the
+call it came from. Counting call records alone said "0 calls" to the seat of a caller with two
+tickets already today (issue 14).
 """
 
 from __future__ import annotations
@@ -9,11 +15,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, exists, select
 
 from core.contracts import CallerProfile, OpenTicketRef
-from tickets.models import CallLink, Ticket, WatchEntry
-from tickets.vocab import OPEN_STATUSES
+from tickets.models import CallLink, IntakeRequest, Ticket, WatchEntry
+from tickets.vocab import OPEN_STATUSES, Channel
 
 # 003 §26, 000 §45: repeated calls are counted and flagged to supervisors (never blocked).
 REPEAT_CALLS_24H = 3
@@ -54,10 +60,29 @@ def caller_profile(session: Session, phone: str, now: datetime) -> CallerProfile
 
 
 def _count_calls(session: Session, phone: str, since: datetime) -> int:
-    return int(
-        session.exec(
-            select(func.count())
-            .select_from(CallLink)
-            .where(CallLink.caller == phone, CallLink.started_at >= since)
-        ).one()
+    """Calls of `phone` since `since`: call records, plus phone tickets standing for a call that
+    has none (each call is counted once: a ticket whose call has a record is that record)."""
+    recorded = session.exec(
+        select(func.count())
+        .select_from(CallLink)
+        .where(CallLink.caller == phone, CallLink.started_at >= since)
+    ).one()
+    # The ticket's call is known by the record linked to it, or by the call it was opened on.
+    linked = exists().where(col(CallLink.ticket_id) == col(Ticket.id))
+    opened_on = (
+        exists()
+        .where(col(IntakeRequest.ticket_id) == col(Ticket.id))
+        .where(col(IntakeRequest.linkedid) == col(CallLink.linkedid))
     )
+    unrecorded = session.exec(
+        select(func.count())
+        .select_from(Ticket)
+        .where(
+            Ticket.citizen_phone == phone,
+            Ticket.channel == Channel.PHONE,
+            Ticket.created_at >= since,
+            ~linked,
+            ~opened_on,
+        )
+    ).one()
+    return int(recorded) + int(unrecorded)

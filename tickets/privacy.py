@@ -1,20 +1,20 @@
-"""Privacy (DOMAIN.md §9): masking, unit scoping, hiding complainants, the audit log."""
+"""Privacy helpers (DOMAIN.md §9): masks of the citizen's own fields, and the audit log.
+
+Who sees what (scoping, hidden complainants, free text by content) is `tickets.policy`; these are
+the masks of a name and a number it applies to a single field (`tickets.policy.shown`). Free text
+and addresses are masked by content (`tickets.privacy_text`), never here.
+"""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, false, true
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from tickets.actors import Actor
-from tickets.errors import Forbidden
-from tickets.models import Assignment, AuditLog, Ticket
-from tickets.vocab import Role, TicketType
+from tickets.models import AuditLog
 
 HIDDEN = "(已隐去)"
-_PHONE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
 
 
 def mask_name(name: str | None) -> str | None:
@@ -35,59 +35,6 @@ def mask_phone(phone: str | None) -> str | None:
         return digits[:3] + "****" + digits[-4:]
     shown = digits[-2:] if len(digits) > 2 else ""
     return "*" * (len(digits) - len(shown)) + shown
-
-
-def mask_address(address: str | None) -> str | None:
-    if not address:
-        return address
-    return address[:6] + "****" if len(address) > 6 else address[:2] + "****"
-
-
-def mask_text(text: str) -> str:
-    """Mobile numbers a citizen spoke into the content are masked too."""
-    return _PHONE_IN_TEXT.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
-
-
-def can_read_personal_data(actor: Actor) -> bool:
-    return actor.role in (Role.SEAT, Role.SUPERVISOR, Role.UNIT_HANDLER)
-
-
-def scope_clause(actor: Actor) -> ColumnElement[bool]:
-    """Which tickets the actor may see: the centre sees all, a unit only its active assignments."""
-    if actor.role == Role.UNIT_HANDLER:
-        if not actor.unit_code:
-            return false()
-        mine = select(Assignment.ticket_id).where(
-            Assignment.unit_code == actor.unit_code, col(Assignment.active).is_(True)
-        )
-        return col(Ticket.id).in_(mine)
-    if actor.role in (Role.SEAT, Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR, Role.SYSTEM):
-        return true()
-    return false()
-
-
-def ensure_visible(session: Session, actor: Actor, ticket: Ticket) -> None:
-    if actor.role != Role.UNIT_HANDLER:
-        return
-    row = session.exec(
-        select(Assignment.id).where(
-            Assignment.ticket_id == ticket.id,
-            Assignment.unit_code == actor.unit_code,
-            col(Assignment.active).is_(True),
-        )
-    ).first()
-    if row is None:
-        raise Forbidden("该工单不属于本单位,无权查看")
-
-
-def identity_hidden(actor: Actor, ticket: Ticket) -> bool:
-    """DOMAIN.md §9: never reveal a complainant to the unit complained about or reported."""
-    return (
-        actor.role == Role.UNIT_HANDLER
-        and ticket.type in (TicketType.COMPLAINT, TicketType.REPORT)
-        and ticket.complained_unit_code is not None
-        and ticket.complained_unit_code == actor.unit_code
-    )
 
 
 def audit(

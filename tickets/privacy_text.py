@@ -244,7 +244,9 @@ def _other_name_hits(text: str, level: Level, known: list[_Hit]) -> Iterator[_Hi
     masked_already = {i for hit in known for i in range(hit.start, hit.end)}
     for run in _HAN_RUN.finditer(text):
         clause = run.group()
-        if any(c in _SURNAMES for c in clause):
+        # A compound surname counts too: 上官 and 司徒 start with no common surname, and their names
+        # were never looked for although _names_in_clause accepts them.
+        if any(c in _SURNAMES for c in clause) or any(s in clause for s in _COMPOUND_SURNAMES):
             yield from _names_in_clause(clause, run.start(), level, masked_already)
 
 
@@ -365,8 +367,10 @@ def derive_title(
     # The last comma or space before the limit, unless it leaves too little to say anything.
     soft = [m.start() for m in _SOFT_BOUNDARY.finditer(first, 0, TITLE_CHARS + 1)]
     cut = soft[-1] if soft and soft[-1] >= TITLE_CHARS // 2 else TITLE_CHARS
-    # Never cut a mask in half: (已隐去) or 138****8000 cut would read as data.
-    for m in re.finditer(r"\(已隐去\)|[^\s,，]*\*+[^\s,，]*", first):
+    # Never cut a mask in half: (已隐去) or 138****8000 cut would read as data. A mask is the stars
+    # and the few letters or digits next to them: Chinese text has no spaces, so a mask reaching to
+    # the next blank took the whole sentence along and made a title of hundreds of characters.
+    for m in re.finditer(r"\(已隐去\)|[^\s,，\u4e00-\u9fff]{0,20}\*+[^\s,，\u4e00-\u9fff]{0,20}", first):
         if m.start() < cut < m.end():
             cut = m.start() if m.start() >= TITLE_CHARS // 2 else m.end()
     return first[:cut].rstrip(" ,，、:：") + "…"

@@ -1,30 +1,22 @@
-"""Reads of tickets: one ticket, scoped lists and counts, the detail view and the history."""
+"""Reads of tickets: one ticket, scoped lists and counts, the detail view and the history.
+
+Every view is built by `tickets.policy` for the reader (`policy.viewer_for`); a ticket out of the
+reader's scope answers like a missing one (404).
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
-from tickets import views
+from tickets import policy
 from tickets.actors import Actor
 from tickets.context import Ctx
-from tickets.errors import Forbidden, NotFound
-from tickets.lifecycle import allowed_actions
-from tickets.models import Assignment, CallLink, Category, Ticket, TicketEvent
-from tickets.privacy import (
-    HIDDEN,
-    audit,
-    can_read_personal_data,
-    ensure_visible,
-    identity_hidden,
-    mask_address,
-    mask_name,
-    mask_phone,
-    mask_text,
-    scope_clause,
-)
-from tickets.schemas import EventView, TicketDetail, TicketFilter, TicketSummary
-from tickets.vocab import UNIT_STATUSES, AssignmentRole
+from tickets.models import Category, Ticket
+from tickets.policy import EventView, TicketDetail, TicketSummary
+from tickets.privacy import audit
+from tickets.schemas import TicketFilter
+from tickets.vocab import UNIT_STATUSES
 
 
 def load(session: Session, ticket_no: str, *, lock: bool = False) -> Ticket:
@@ -34,13 +26,21 @@ def load(session: Session, ticket_no: str, *, lock: bool = False) -> Ticket:
         stmt = stmt.with_for_update()
     ticket = session.exec(stmt).first()
     if ticket is None:
-        raise NotFound(f"工单不存在:{ticket_no}")
+        raise policy.not_found(ticket_no)
     return ticket
 
 
-def list_tickets(session: Session, actor: Actor, flt: TicketFilter, ctx: Ctx) -> list[TicketSummary]:
-    """Scoped by role and unit; personal data masked (the detail view shows it, audited)."""
-    stmt = select(Ticket).where(scope_clause(actor))
+def load_visible(session: Session, actor: Actor, ticket_no: str, *, lock: bool = False) -> Ticket:
+    """The ticket if the actor may see it; 404 alike for a missing one and one out of scope."""
+    ticket = load(session, ticket_no, lock=lock)
+    policy.ensure_visible(session, policy.viewer_for(session, actor), ticket)
+    return ticket
+
+
+def find_tickets(session: Session, actor: Actor, flt: TicketFilter, ctx: Ctx) -> list[Ticket]:
+    """The rows of a list, scoped by role and unit; the phone search scoped by the policy too."""
+    viewer = policy.viewer_for(session, actor)
+    stmt = select(Ticket).where(policy.scope_clause(viewer))
     if flt.status:
         stmt = stmt.where(Ticket.status == flt.status)
     if flt.channel:
@@ -55,9 +55,8 @@ def list_tickets(session: Session, actor: Actor, flt: TicketFilter, ctx: Ctx) ->
             or_(col(Ticket.category_code) == flt.category_code, col(Ticket.category_code).in_(child))
         )
     if flt.phone:
-        if not can_read_personal_data(actor):
-            raise Forbidden("无权按来电号码查询")
-        stmt = stmt.where(Ticket.citizen_phone == flt.phone)
+        # Raises Forbidden for who may not search; never returns a ticket hiding its caller.
+        stmt = stmt.where(policy.phone_search_clause(viewer), Ticket.citizen_phone == flt.phone)
         audit(session, actor, "search_by_phone", flt.phone, "citizen_phone", ctx.now)
     if flt.created_from:
         stmt = stmt.where(Ticket.created_at >= flt.created_from)
@@ -68,67 +67,29 @@ def list_tickets(session: Session, actor: Actor, flt: TicketFilter, ctx: Ctx) ->
     stmt = (
         stmt.order_by(col(Ticket.priority).desc(), col(Ticket.id).desc()).offset(flt.offset).limit(flt.limit)
     )
-    return [views.summary(t, ctx.now) for t in session.exec(stmt).all()]
+    return list(session.exec(stmt).all())
+
+
+def list_tickets(session: Session, actor: Actor, flt: TicketFilter, ctx: Ctx) -> list[TicketSummary]:
+    """Scoped by role and unit; personal data at the list level (the detail view shows more, audited)."""
+    rows = find_tickets(session, actor, flt, ctx)
+    return policy.summaries(session, policy.viewer_for(session, actor), rows, ctx.now)
 
 
 def count_tickets(session: Session, actor: Actor) -> int:
-    return int(session.exec(select(func.count()).select_from(Ticket).where(scope_clause(actor))).one())
+    clause = policy.scope_clause(policy.viewer_for(session, actor))
+    return int(session.exec(select(func.count()).select_from(Ticket).where(clause)).one())
 
 
-def _shown(session: Session, actor: Actor, ticket: Ticket, ctx: Ctx) -> views.Shown:
-    """The personal data this reader sees; a read of it unmasked is audit-logged (DOMAIN.md §9)."""
-    if identity_hidden(actor, ticket):
-        return views.Shown(HIDDEN, HIDDEN, HIDDEN, mask_text(ticket.content), identity_hidden=True)
-    if can_read_personal_data(actor):
-        if ticket.citizen_name or ticket.citizen_phone or ticket.citizen_address:
-            audit(
-                session,
-                actor,
-                "read_ticket",
-                ticket.ticket_no,
-                "citizen_name,citizen_phone,citizen_address",
-                ctx.now,
-            )
-        return views.Shown(
-            ticket.citizen_name, ticket.citizen_phone, ticket.citizen_address, ticket.content, False
-        )
-    return views.Shown(
-        mask_name(ticket.citizen_name),
-        mask_phone(ticket.citizen_phone),
-        mask_address(ticket.citizen_address),
-        mask_text(ticket.content),
-        identity_hidden=False,
-    )
+def summary(session: Session, actor: Actor, ticket: Ticket, ctx: Ctx) -> TicketSummary:
+    """The answer of an action, as its actor sees the ticket now."""
+    return policy.summary(session, policy.viewer_for(session, actor), ticket, ctx.now)
 
 
 def detail(session: Session, actor: Actor, ticket_no: str, ctx: Ctx) -> TicketDetail:
-    """The full ticket, personal data as the reader may see it."""
-    ticket = load(session, ticket_no)
-    ensure_visible(session, actor, ticket)
-    shown = _shown(session, actor, ticket, ctx)
-    assists = session.exec(
-        select(Assignment.unit_code).where(
-            Assignment.ticket_id == ticket.id,
-            Assignment.role == AssignmentRole.ASSIST,
-            col(Assignment.active).is_(True),
-        )
-    ).all()
-    calls = session.exec(select(CallLink.linkedid).where(CallLink.ticket_id == ticket.id)).all()
-    return views.detail(
-        ticket,
-        ctx.now,
-        shown,
-        assist_unit_codes=list(assists),
-        linked_calls=list(calls),
-        allowed_actions=[a.value for a in allowed_actions(ticket.status, actor.role)],
-    )
+    """The full ticket, personal data as the reader may see it (a full read is audited)."""
+    return policy.detail(session, policy.viewer_for(session, actor), load(session, ticket_no), ctx)
 
 
-def events(session: Session, actor: Actor, ticket_no: str) -> list[EventView]:
-    ticket = load(session, ticket_no)
-    ensure_visible(session, actor, ticket)
-    rows = session.exec(
-        select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(col(TicketEvent.id))
-    ).all()
-    hidden = identity_hidden(actor, ticket)
-    return [views.event(e, identity_hidden=hidden) for e in rows]
+def events(session: Session, actor: Actor, ticket_no: str, ctx: Ctx) -> list[EventView]:
+    return policy.events(session, policy.viewer_for(session, actor), load(session, ticket_no), ctx.now)

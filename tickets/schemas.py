@@ -1,10 +1,8 @@
-"""Inputs and views of the use cases (the REST API exposes exactly these)."""
+"""Inputs of the use cases; the views they answer with are `tickets.policy.views`."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from core.bounds import AwareTime, Code, Offset, Phone
 from tickets.vocab import Channel, Satisfaction, Status, TicketType, Urgency
@@ -118,83 +116,14 @@ class TicketFilter(BaseModel):
     offset: Offset = 0
 
 
-class EventView(BaseModel):
-    at: datetime
-    actor: str
-    role: str
-    unit_code: str | None
-    action: str
-    from_status: str | None
-    to_status: str | None
-    note: str
+class UnmaskInput(BaseModel):
+    """Issue 11: unmasking is an explicit action; the reason goes to the audit log."""
 
+    reason: str = Field(min_length=1, max_length=200, description="查看未脱敏信息的理由(必填,写入审计日志)")
 
-class TicketSummary(BaseModel):
-    ticket_no: str
-    channel: str
-    type: str
-    urgency: str
-    status: str
-    status_label: str
-    category_code: str | None
-    title: str
-    lead_unit_code: str | None
-    created_at: datetime
-    complete_due: datetime | None
-    overdue: bool
-    supervision_level: int
-    priority: int
-    citizen_name: str | None  # masked in lists
-    citizen_phone: str | None  # masked in lists
-
-
-class TicketDetail(TicketSummary):
-    content: str
-    location: str | None
-    citizen_address: str | None
-    identity_hidden: bool
-    consent_disclosure: bool
-    complained_unit_code: str | None
-    assist_unit_codes: list[str]
-    dispatched_at: datetime | None
-    signed_at: datetime | None
-    first_contact_at: datetime | None
-    replied_at: datetime | None
-    approved_at: datetime | None
-    closed_at: datetime | None
-    archived_at: datetime | None
-    dispatch_due: datetime | None
-    response_due: datetime | None
-    callback_due: datetime | None
-    intake_closed: bool
-    not_accepted_reason: str | None
-    reply_text: str | None
-    reply_person: str | None
-    reply_head: str | None
-    extension_days: int | None
-    extension_reason: str | None
-    return_reason: str | None
-    key_supervision: bool
-    leader_instruction: str | None
-    satisfaction: str | None
-    resolved: bool | None
-    callback_count: int
-    reopen_count: int
-    merged_into: str | None
-    linked_calls: list[str]
-    allowed_actions: list[str]
-
-
-class DisclosureItem(BaseModel):
-    """001 六: public disclosure, consented and masked."""
-
-    ticket_no: str
-    type: str
-    category: str | None
-    title: str
-    content: str
-    citizen: str | None
-    unit: str | None
-    reply: str | None
-    handler: str | None
-    closed_at: datetime | None
+    @field_validator("reason")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("须填写查看理由")
+        return value.strip()

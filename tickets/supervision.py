@@ -15,19 +15,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from core.settings import Settings
-from tickets import history, supervision_clocks
+from tickets import history, policy, supervision_clocks
 from tickets.actors import SYSTEM
 from tickets.context import Ctx
 from tickets.deadlines import WorkCalendar
 from tickets.errors import CalendarUnknown
 from tickets.models import Ticket, Unit
+from tickets.policy import BoardItem, UnitBoard, Viewer
 from tickets.vocab import UNIT_STATUSES, Status
 
 log = logging.getLogger(__name__)
+__all__ = ["STEPS", "BoardItem", "SupervisionStep", "UnitBoard", "due_board", "due_level", "run_supervision"]
 
 STEPS: dict[int, tuple[str, str]] = {
     1: ("supervision_reminder", "系统提醒:办理时限即将到期"),
@@ -99,27 +100,11 @@ def run_supervision(session: Session, settings: Settings, now: datetime) -> list
     return steps
 
 
-class BoardItem(BaseModel):
-    ticket_no: str
-    title: str
-    status: str
-    urgency: str
-    # "complete": the unit's completion deadline; "dispatch": an urgent ticket the centre has
-    # not dispatched yet (001 三(三)2: within 15 min, 5 for a major emergency).
-    clock: str
-    due: datetime
-    supervision_level: int
-
-
-class UnitBoard(BaseModel):
-    unit_code: str
-    unit_name: str
-    overdue: list[BoardItem]
-    due_soon: list[BoardItem]
-
-
-def due_board(session: Session, now: datetime, soon: timedelta = timedelta(hours=24)) -> list[UnitBoard]:
-    """For the wallboard: per unit, overdue tickets and tickets due within `soon`."""
+def due_board(
+    session: Session, viewer: Viewer, now: datetime, soon: timedelta = timedelta(hours=24)
+) -> list[UnitBoard]:
+    """For supervisors and the wallboard: per unit, overdue tickets and tickets due within `soon`;
+    the rows as `viewer` may see them (titles masked by content: a wall screen is a list)."""
     units = session.exec(select(Unit)).all()
     names = {u.code: u.name for u in units}
     centre = next((u.code for u in sorted(units, key=lambda u: u.code) if u.tier == 1), None)
@@ -138,19 +123,6 @@ def due_board(session: Session, now: datetime, soon: timedelta = timedelta(hours
     ]
     if centre is not None:
         entries += [(centre, t, "dispatch", t.dispatch_due) for t in waiting if t.dispatch_due is not None]
-    boards: dict[str, UnitBoard] = {}
-    for code, t, clock, due in sorted(entries, key=lambda e: e[3]):
-        board = boards.setdefault(
-            code, UnitBoard(unit_code=code, unit_name=names.get(code, code), overdue=[], due_soon=[])
-        )
-        item = BoardItem(
-            ticket_no=t.ticket_no,
-            title=t.title,
-            status=t.status,
-            urgency=t.urgency,
-            clock=clock,
-            due=due,
-            supervision_level=t.supervision_level,
-        )
-        (board.overdue if due < now else board.due_soon).append(item)
-    return sorted(boards.values(), key=lambda b: (-len(b.overdue), -len(b.due_soon), b.unit_code))
+    entries.sort(key=lambda e: e[3])
+    boards = policy.board(session, viewer, entries, names, now)
+    return sorted(boards, key=lambda b: (-len(b.overdue), -len(b.due_soon), b.unit_code))

@@ -2,17 +2,17 @@
 
 The REST layer publishes them after the database commit, one per unit whose view of the ticket
 changed (its active assignments, and the ones this very action ended, e.g. a re-dispatch away).
-A delta carries no personal data (DOMAIN.md §9): the portal reads the ticket itself through the
-REST API, which applies `tickets.privacy`. Publishing is best effort: the change is already
-committed, so a Redis failure is logged and the portal's resync / REST fallback catches up.
+A delta is a policy view (`tickets.policy.live`, built by `tickets.policy.unit_deltas` for each
+unit as the policy lets it see the ticket) and carries no personal data (DOMAIN.md §9): the portal
+reads the ticket itself through the REST API, at its own level. Publishing is best effort: the
+change is already committed, so a Redis failure is logged and the portal's resync / REST fallback
+catches up.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from redis.asyncio import Redis
@@ -20,47 +20,19 @@ from redis.exceptions import RedisError
 from sqlmodel import Session, col, or_, select
 
 from core.aio import honour_cancel
-from tickets import views
+from tickets import policy
 from tickets.models import Assignment, Ticket, TicketEvent
+from tickets.policy.live import DELTA_OP, UnitDelta
 
 log = logging.getLogger(__name__)
 
 # The one place the channel name is spelled; agent_desk.ws.wiring routes it to topic `unit:<code>`.
 UNIT_CHANNEL = "events:unit:"
-DELTA_OP = "ticket"
+__all__ = ["DELTA_OP", "UNIT_CHANNEL", "UnitDelta", "collect", "collect_tickets", "publish", "unit_channel"]
 
 
 def unit_channel(prefix: str, unit_code: str) -> str:
     return f"{prefix}{UNIT_CHANNEL}{unit_code}"
-
-
-@dataclass(frozen=True)
-class UnitDelta:
-    """What one unit is told about one ticket: identifiers, state and clocks only."""
-
-    unit_code: str
-    ticket_no: str
-    action: str  # the TicketEvent action this change recorded (tickets.lifecycle names)
-    status: str
-    status_label: str
-    assigned: bool  # False: the ticket left this unit (re-dispatched, return approved, ...)
-    role: str | None  # lead | assist, while assigned
-    urgency: str
-    response_due: datetime | None
-    complete_due: datetime | None
-    overdue: bool
-    supervision_level: int
-    priority: int
-
-    def data(self) -> dict[str, object]:
-        out = asdict(self)
-        for key in ("response_due", "complete_due"):
-            value = out[key]
-            out[key] = value.isoformat() if isinstance(value, datetime) else None
-        return out
-
-    def message(self) -> str:
-        return json.dumps({"op": DELTA_OP, "data": self.data()}, ensure_ascii=False, separators=(",", ":"))
 
 
 def collect(session: Session, ticket: Ticket, now: datetime) -> list[UnitDelta]:
@@ -80,32 +52,7 @@ def collect(session: Session, ticket: Ticket, now: datetime) -> list[UnitDelta]:
         select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(col(TicketEvent.id).desc())
     ).first()
     action = event.action if event is not None else "update"
-    summary = views.summary(ticket, now)
-    # One delta per unit: an active assignment wins over one the same action ended.
-    roles: dict[str, str | None] = {}
-    for a in rows:
-        if a.active:
-            roles[a.unit_code] = a.role
-        else:
-            roles.setdefault(a.unit_code, None)
-    return [
-        UnitDelta(
-            unit_code=code,
-            ticket_no=ticket.ticket_no,
-            action=action,
-            status=ticket.status,
-            status_label=summary.status_label,
-            assigned=role is not None,
-            role=role,
-            urgency=ticket.urgency,
-            response_due=ticket.response_due,
-            complete_due=ticket.complete_due,
-            overdue=summary.overdue,
-            supervision_level=ticket.supervision_level,
-            priority=ticket.priority,
-        )
-        for code, role in sorted(roles.items())
-    ]
+    return policy.unit_deltas(session, ticket, action, rows, now)
 
 
 def collect_tickets(session: Session, ticket_nos: Iterable[str], now: datetime) -> list[UnitDelta]:

@@ -38,6 +38,11 @@ class InvalidToken(Exception):
         self.reason = reason
 
 
+class MalformedToken(InvalidToken):
+    """What arrived is not a token at all (non-ASCII, oversized, not a JWT): the websocket treats it as
+    no token (close 4001, issue 11), while a well-formed token that fails its checks is 4002."""
+
+
 class TokenClaims(BaseModel):
     sub: str = Field(min_length=1, max_length=60)
     # The account's token version at login (users.token_version): a deactivation, a password reset
@@ -87,11 +92,11 @@ def verify_token(keys: TokenKeys, token: str, now: datetime) -> TokenClaims:
     # Whatever the client sent is untrusted text: a non-ASCII or oversized token is malformed,
     # never an error of the server.
     if not token or len(token) > MAX_TOKEN_CHARS or not token.isascii():
-        raise InvalidToken("令牌格式错误")
+        raise MalformedToken("令牌格式错误")
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError as exc:
-        raise InvalidToken("令牌格式错误") from exc
+        raise MalformedToken("令牌格式错误") from exc
     kid = header.get("kid")
     secret = keys.keys.get(kid) if isinstance(kid, str) else None
     if secret is None:

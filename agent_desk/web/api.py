@@ -21,13 +21,14 @@ from sqlmodel import Session, col, select
 
 from agent_desk.api.deps import CtxDep, DbDep, SettingsDep, require_roles
 from core.settings import EmergencyLine, Settings
-from tickets import queries
+from tickets import policy, queries
 from tickets.actors import Actor
 from tickets.deadlines import WorkCalendar
 from tickets.errors import CalendarUnknown
 from tickets.lifecycle import LABELS
 from tickets.models import CallLink, Category, Ticket
-from tickets.schemas import TicketFilter, TicketSummary
+from tickets.policy import PortalTicket
+from tickets.schemas import TicketFilter
 from tickets.vocab import NOT_ACCEPTED_REASONS, Channel, Role, TicketType, Urgency
 
 router = APIRouter(prefix="/api/web", tags=["web"])
@@ -159,12 +160,6 @@ async def charts(_actor: SupervisingDep, db: DbDep, ctx: CtxDep) -> Charts:
     return await db.run(lambda s: _charts(s, ctx.now, ctx.tz, sl_s))
 
 
-class PortalTicket(TicketSummary):
-    # Working days from today to the deadline; negative once it has passed (DOMAIN.md §5).
-    working_days_left: int | None
-    response_working_days_left: int | None
-
-
 def _days_left(calendar: WorkCalendar, today: date, due: datetime | None, tz: ZoneInfo) -> int | None:
     if due is None:
         return None
@@ -180,24 +175,12 @@ def _days_left(calendar: WorkCalendar, today: date, due: datetime | None, tz: Zo
 @router.get("/portal/tickets", response_model=list[PortalTicket], summary="本单位工单(含剩余工作日)")
 async def portal_tickets(actor: UnitDep, db: DbDep, ctx: CtxDep) -> list[PortalTicket]:
     def work(session: Session) -> list[PortalTicket]:
-        rows = queries.list_tickets(session, actor, TicketFilter(limit=200), ctx)
+        rows = queries.find_tickets(session, actor, TicketFilter(limit=200), ctx)
         calendar = WorkCalendar.load(session)
         today = ctx.now.astimezone(ctx.tz).date()
-        response_due = {
-            t.ticket_no: t.response_due
-            for t in session.exec(
-                select(Ticket).where(col(Ticket.ticket_no).in_([r.ticket_no for r in rows]))
-            )
-        }
-        return [
-            PortalTicket(
-                **row.model_dump(),
-                working_days_left=_days_left(calendar, today, row.complete_due, ctx.tz),
-                response_working_days_left=_days_left(
-                    calendar, today, response_due.get(row.ticket_no), ctx.tz
-                ),
-            )
-            for row in rows
-        ]
+        viewer = policy.viewer_for(session, actor)
+        return policy.portal_items(
+            session, viewer, rows, ctx.now, lambda due: _days_left(calendar, today, due, ctx.tz)
+        )
 
     return await db.run(work)

@@ -42,6 +42,15 @@ WALLBOARD = "wallboard"
 SEAT_PREFIX = "seat:"
 UNIT_PREFIX = "unit:"
 
+# Every kind of topic, by its name or name prefix, with what the rest of the name is (None: the name
+# is the whole topic). The privacy matrix (tests/integration/privacy) subscribes to each kind as
+# every role, so a kind added here is checked for personal data without anyone listing it there.
+TOPIC_KINDS: Mapping[str, str | None] = {
+    WALLBOARD: None,
+    SEAT_PREFIX: "extension",
+    UNIT_PREFIX: "unit_code",
+}
+
 
 @dataclass(frozen=True)
 class Principal:
@@ -65,6 +74,10 @@ class Principal:
 
 class AuthError(Exception):
     """The token does not identify a user (unknown, revoked, expired)."""
+
+
+class MalformedAuth(AuthError):
+    """What was sent as a token is not one (non-ASCII, not a JWT): the same as sending none."""
 
 
 Authenticator = Callable[[str], Awaitable[Principal]]

@@ -30,7 +30,7 @@ RAW_WRITE_EXTENSION = "hotline.ws.raw"
 
 class CloseCode(IntEnum):
     # Auth, permission and protocol errors (DESIGN.md: close codes 4001–4004).
-    AUTH_REQUIRED = 4001  # no token arrived in time
+    AUTH_REQUIRED = 4001  # no token arrived in time, or what arrived is not a token (malformed)
     AUTH_FAILED = 4002  # the token is invalid, revoked or expired
     FORBIDDEN = 4003  # the role or unit does not allow this topic or command
     PROTOCOL_ERROR = 4004  # not JSON, unknown op, bad fields, unsupported version

@@ -19,7 +19,14 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from agent_desk.ws.access import Authenticator, AuthError, Principal, may_command, may_subscribe
+from agent_desk.ws.access import (
+    Authenticator,
+    AuthError,
+    MalformedAuth,
+    Principal,
+    may_command,
+    may_subscribe,
+)
 from agent_desk.ws.hub import DirectWrite, Hub, Subscriber
 from agent_desk.ws.protocol import (
     PROTOCOL_VERSION,
@@ -190,6 +197,8 @@ class Session:
     async def _authorise(self) -> Principal:
         try:
             return await self._deps.authenticate(self._token)
+        except MalformedAuth as exc:
+            raise _Close(CloseCode.AUTH_REQUIRED, str(exc) or "malformed token") from exc
         except AuthError as exc:
             raise _Close(CloseCode.AUTH_FAILED, str(exc) or "authentication failed") from exc
 

@@ -4,12 +4,13 @@
   audience, expiry, account active and token version; role, unit and extension from the account),
   run again on every client message, so an expired token or a deactivated user ends the session
   at its next message.
-- Topics: `wallboard` ← notifier channel `<prefix>events:wallboard`, callers masked in its
-  snapshot and deltas (`masking`); `seat:<ext>` ← channel
-  `<prefix>events:desk:<ext>`; snapshots from `callflow.store`. `unit:<code>` ← channel
-  `<prefix>events:unit:<code>` (`tickets.unit_events`, published by the REST layer after a
-  commit); its snapshot holds no tickets: the portal reads them through the REST API, which
-  applies the privacy rules, and then applies the deltas.
+- Topics (`access.TOPIC_KINDS`): `wallboard` ← notifier channel `<prefix>events:wallboard`,
+  callers masked in its snapshot and deltas at the ticket policy's masked level (`masking`);
+  `seat:<ext>` ← channel `<prefix>events:desk:<ext>`; snapshots from `callflow.store`.
+  `unit:<code>` ← channel `<prefix>events:unit:<code>` (`tickets.unit_events`, published by the
+  REST layer after a commit), reduced to the policy's unit delta (`masking.unit_view`); its
+  snapshot holds no tickets: the portal reads them through the REST API, which applies the
+  privacy policy, and then applies the deltas.
 - Commands: the desk's buttons become `callflow.commands` requests on the Redis command bus,
   parsed once with the registry's adapter (the wire name is the command's `type`); a seat may
   only act on its own line and on the call that line is on.
@@ -27,19 +28,20 @@ from pydantic import ValidationError
 from redis.asyncio import Redis
 
 from agent_desk.api.token_check import TokenChecker
-from agent_desk.api.tokens import InvalidToken
+from agent_desk.api.tokens import InvalidToken, MalformedToken
 from agent_desk.ws.access import (
     SEAT_PREFIX,
     UNIT_PREFIX,
     WALLBOARD,
     AuthError,
+    MalformedAuth,
     Principal,
     seat_topic,
     unit_topic,
 )
 from agent_desk.ws.bridge import RedisBridge, Routed
 from agent_desk.ws.hub import Hub
-from agent_desk.ws.masking import masked
+from agent_desk.ws.masking import masked, unit_view
 from agent_desk.ws.routes import ws_router
 from agent_desk.ws.service import WsService
 from agent_desk.ws.session import CommandError, SessionConfig, SessionDeps
@@ -59,6 +61,8 @@ def authenticator(checker: TokenChecker) -> Callable[[str], Any]:
     async def authenticate(token: str) -> Principal:
         try:
             identity = await checker.verify(token)
+        except MalformedToken as exc:
+            raise MalformedAuth(exc.reason) from exc
         except InvalidToken as exc:
             raise AuthError(exc.reason) from exc
         return Principal(
@@ -84,7 +88,9 @@ def route_notifier(prefix: str) -> Callable[[str, dict[str, Any]], list[Routed]]
             return [Routed(WALLBOARD, message["op"], masked(message.get("data")))]
         if name.startswith(unit):
             code = name[len(unit) :]
-            return [Routed(unit_topic(code), message["op"], message.get("data"))] if code else []
+            # Only the policy's unit delta reaches a unit (agent_desk.ws.masking.unit_view).
+            op = message["op"]
+            return [Routed(unit_topic(code), op, unit_view(op, message.get("data")))] if code else []
         if name.startswith(desk):
             ext = name[len(desk) :]
             if ext:

@@ -22,10 +22,13 @@ class Message:
     event carries, and building the whole dict for every event was the parser's main cost.
     """
 
-    __slots__ = ("_fields", "_text", "name", "response")
+    __slots__ = ("_fields", "_found", "_text", "name", "response")
 
     def __init__(self, fields: dict[str, str] | None = None, *, text: str | None = None) -> None:
         self._fields = fields
+        # What was looked up already: handlers read the same few keys again (a quarter of the
+        # lookups of a replayed busy hour are repeats, Uniqueid above all), each a scan of the text.
+        self._found: dict[str, str | None] = {}
         # Leading CRLF so that every key, the first included, is found as "\r\nKey: ".
         self._text = text if text is not None else ""
         self.name: str | None = self.get("Event") or None
@@ -49,6 +52,13 @@ class Message:
         return default if found is None else found
 
     def _find(self, key: str) -> str | None:
+        found = self._found
+        if key in found:
+            return found[key]
+        value = found[key] = self._search(key)
+        return value
+
+    def _search(self, key: str) -> str | None:
         text = self._text
         i = text.find(f"\r\n{key}: ")
         if i >= 0:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -69,12 +70,15 @@ class CallflowHarness:
             await self._pubsub.aclose()  # type: ignore[no-untyped-call]
         await self.server.stop()
 
-    async def restart_service(self) -> None:
-        """Stops the AMI role (as a crash or deploy would) and starts a fresh process's worth of it."""
+    async def restart_service(self, while_down: Callable[[], Awaitable[None]] | None = None) -> None:
+        """Stops the AMI role (as a crash or deploy would) and starts a fresh process's worth of it;
+        `while_down` runs in between (e.g. the switch goes on: `server.drop_clients(lose_s=...)`)."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        if while_down is not None:
+            await while_down()
         self.service = CallflowService(self.settings, self.redis, self.producer, "test-node-2", tick_s=0.05)
         self._task = asyncio.create_task(self.service.run())
         await self.connected()

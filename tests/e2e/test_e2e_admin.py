@@ -7,16 +7,7 @@ from __future__ import annotations
 import httpx
 from playwright.async_api import Browser, Dialog, expect
 
-from tests.e2e.test_e2e_desk_flow import (  # noqa: F401  # the fixtures of the web stack
-    WAIT_MS,
-    Stack,
-    capture_name,
-    chromium_path,
-    open_page,
-    shot,
-)
-from tests.e2e.test_e2e_desk_flow import browser as browser
-from tests.e2e.test_e2e_desk_flow import web as web
+from tests.e2e.stack import WAIT_MS, Stack, open_page, shot
 
 # The websocket checks the token on every client frame; an idle desk sends one per heartbeat
 # (agent_desk/ws/session.py, 20 s), so that is how long a deactivated desk may stay open.

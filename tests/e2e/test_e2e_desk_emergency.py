@@ -13,16 +13,7 @@ from playwright.async_api import Browser, Dialog, expect
 from core import dialplan
 from core.settings import Settings
 from tests.contract.test_callflow_ivr_variables import varset
-from tests.e2e.test_e2e_desk_flow import (  # noqa: F401 - fixtures used by name
-    WAIT_MS,
-    Stack,
-    browser,
-    capture_name,
-    chromium_path,
-    open_page,
-    shot,
-    web,
-)
+from tests.e2e.stack import WAIT_MS, Stack, open_page, shot, sign_in
 
 LOCAL = {"fire": "96119", "police": "110", "medical": "120", "traffic": "122"}
 
@@ -33,15 +24,14 @@ def settings(settings: Settings) -> Settings:
 
 
 async def test_the_seat_transfers_to_the_citys_own_fire_line(
-    web: Stack,  # noqa: F811
-    browser: Browser,  # noqa: F811
+    web: Stack,
+    browser: Browser,
 ) -> None:
     server = web.harness.server
     await asyncio.wait_for(server.held.wait(), 20)
     _ctx, desk = await open_page(browser, f"{web.base}/desk", "seat1001")
     await expect(desk.locator("#live-status")).to_have_text("实时连接正常", timeout=WAIT_MS)
-    await desk.click("#btn-login")
-    await expect(desk.locator("#toast")).to_have_text("已签入", timeout=WAIT_MS)
+    await sign_in(desk, server)
 
     server.hold_before("QueueCallerJoin")
     server.resume()

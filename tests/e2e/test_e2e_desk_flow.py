@@ -11,129 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from pathlib import Path
+import re
 
 import httpx
 import pytest
-import uvicorn
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
-from redis.asyncio import Redis
+from playwright.async_api import Browser, expect
 from sqlmodel import select
 
-from agent_desk.app import create_app
-from agent_desk.ws.fastpath import FanoutWebSocketProtocol
-from core.settings import Settings
-from tests.conftest import REPO
-from tests.contract.callflow_harness import CallflowHarness
-from tickets.db import Database
-from tickets.migrate import seed_demo, upgrade
+from tests.e2e.stack import CALLER, UNIT, WAIT_MS, Stack, open_page, pick, shot, sign_in
 from tickets.models import CallLink
-from tickets.writer import run_ticket_writer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-CHROMIUM = os.environ.get("HOTLINE_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-ARTIFACTS = REPO / "test-artifacts" / "e2e"
-CALLER = "13800000001"  # the citizen of the answered_call capture
-UNIT = "u-water"
-WAIT_MS = 20_000
-
-
-@dataclass
-class Stack:
-    base: str
-    harness: CallflowHarness
-    db: Database
-
-
-@pytest.fixture
-def capture_name() -> str:
-    return "answered_call"
-
-
-@pytest.fixture
-async def web(settings: Settings, redis: Redis, captures: Path, capture_name: str) -> AsyncIterator[Stack]:
-    await asyncio.to_thread(upgrade, settings.database_url)
-    await asyncio.to_thread(seed_demo, settings)
-    db = Database(settings.database_url)
-    async with CallflowHarness(captures / capture_name, settings, redis) as harness:
-        # The citizen's call waits until the seat's desk is up.
-        harness.server.hold_before("Newchannel")
-        # The worker role: finished calls become call records in the database (the wallboard charts).
-        writer = asyncio.create_task(run_ticket_writer(harness.settings, redis, db, "e2e", retry_delay_s=0.1))
-        app = create_app(harness.settings)
-        config = uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=0,
-            log_level="warning",
-            ws=FanoutWebSocketProtocol,
-            timeout_graceful_shutdown=5,
-        )
-        server = uvicorn.Server(config)
-        task = asyncio.create_task(server.serve())
-        for _ in range(1000):
-            if server.started:
-                break
-            await asyncio.sleep(0.01)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        try:
-            yield Stack(f"http://127.0.0.1:{port}", harness, db)
-        finally:
-            server.should_exit = True
-            await task
-            writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await writer
-            db.dispose()
-
-
-@pytest.fixture
-def chromium_path() -> str:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not installed at {CHROMIUM}")
-    return CHROMIUM
-
-
-@pytest.fixture
-async def browser(chromium_path: str) -> AsyncIterator[Browser]:
-    async with async_playwright() as pw:
-        chromium = await pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
-
-
-async def open_page(browser: Browser, url: str, username: str) -> tuple[BrowserContext, Page]:
-    context = await browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
-    page = await context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    await page.goto(url)
-    await page.fill("#login-form input[name=username]", username)
-    await page.fill("#login-form input[name=password]", "demo12345")
-    await page.click("#login-form button")
-    await expect(page.locator("body")).to_have_attribute("data-ready", "1", timeout=WAIT_MS)
-    assert errors == [], errors
-    return context, page
-
-
-async def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 async def test_call_pops_the_desk_and_the_ticket_reaches_the_unit(web: Stack, browser: Browser) -> None:
@@ -149,9 +37,7 @@ async def test_call_pops_the_desk_and_the_ticket_reaches_the_unit(web: Stack, br
     # The seat logs in and signs in to its queue (QueueAdd through the command bus).
     _seat_ctx, desk = await open_page(browser, f"{base}/desk", "seat1001")
     await expect(desk.locator("#live-status")).to_have_text("实时连接正常", timeout=WAIT_MS)
-    await desk.click("#btn-login")
-    await expect(desk.locator("#toast")).to_have_text("已签入", timeout=WAIT_MS)
-    assert any(a.get("Action") == "QueueAdd" and a.get("Interface") == "PJSIP/1001" for a in server.actions)
+    await sign_in(desk, server)
     await shot(desk, "01-desk-signed-in")
 
     # The citizen calls; the call is held while the seat talks (before AgentComplete).
@@ -170,9 +56,13 @@ async def test_call_pops_the_desk_and_the_ticket_reaches_the_unit(web: Stack, br
     await desk.fill("#f-title", "小区停水")
     await desk.fill("#f-content", "幸福小区3号楼从早上开始停水，至今未恢复，请尽快处理。")
     await desk.fill("#f-address", "幸福小区3号楼")
-    await desk.select_option("#f-category", "urban.water")
+    await pick(desk, "#f-category-input", "供水", "城乡建设 / 供水")
+    await expect(desk.locator("#f-category")).to_have_value("urban.water")
     await expect(desk.locator("#f-lead")).to_have_value(UNIT)  # the category's usual unit is proposed
     await desk.click("#btn-dispatch")
+    # The confirmation names the unit the ticket goes to (issue 14).
+    await expect(desk.locator("#ask-dispatch #confirm-lead")).to_have_text("示范市自来水公司")
+    await desk.click('#ask-dispatch button[data-choice="0"]')
     await expect(desk.locator("#ticket-result")).to_contain_text("待签收", timeout=WAIT_MS)
     ticket_no = (await desk.locator("#ticket-result").inner_text()).split(" · ")[0]
     await shot(desk, "04-desk-dispatched")
@@ -187,7 +77,8 @@ async def test_call_pops_the_desk_and_the_ticket_reaches_the_unit(web: Stack, br
     # 保持 / 恢复: the citizen hears music on hold (Redirect), then the two talk again (Bridge).
     await desk.click("#btn-hold")
     await expect(desk.locator("#call-state")).to_have_text("保持中", timeout=WAIT_MS)
-    await expect(desk.locator("#btn-hold")).to_have_text("恢复")
+    # The hold button resumes and shows how long the citizen has been waiting (issue 14).
+    await expect(desk.locator("#btn-hold")).to_have_text(re.compile(r"^恢复 保持中 \d{2}:\d{2}$"))
     assert [a.get("Context") for a in server.actions if a.get("Action") == "Redirect"] == ["hotline-hold"]
     await shot(desk, "04b-desk-on-hold")
     await desk.click("#btn-hold")

@@ -11,17 +11,7 @@ from playwright.async_api import Browser, expect
 
 from core import dialplan
 from tests.contract.test_callflow_ivr_variables import varset
-from tests.e2e.test_e2e_desk_flow import (  # noqa: F401 - fixtures used by name
-    CALLER,
-    WAIT_MS,
-    Stack,
-    browser,
-    capture_name,
-    chromium_path,
-    open_page,
-    shot,
-    web,
-)
+from tests.e2e.stack import CALLER, WAIT_MS, Stack, open_page, shot, sign_in
 
 IVR = (
     (dialplan.VAR_CATEGORY, "env.noise"),
@@ -32,15 +22,14 @@ IVR = (
 
 
 async def test_screen_pop_names_the_ivr_result_and_prefills_the_form(
-    web: Stack,  # noqa: F811
-    browser: Browser,  # noqa: F811
+    web: Stack,
+    browser: Browser,
 ) -> None:
     server = web.harness.server
     await asyncio.wait_for(server.held.wait(), 20)
     _ctx, desk = await open_page(browser, f"{web.base}/desk", "seat1001")
     await expect(desk.locator("#live-status")).to_have_text("实时连接正常", timeout=WAIT_MS)
-    await desk.click("#btn-login")
-    await expect(desk.locator("#toast")).to_have_text("已签入", timeout=WAIT_MS)
+    await sign_in(desk, server)
 
     # The IVR part of the call runs; its variables land before the citizen joins the queue.
     server.hold_before("QueueCallerJoin")
@@ -63,6 +52,11 @@ async def test_screen_pop_names_the_ivr_result_and_prefills_the_form(
     await expect(desk.locator("#f-type")).to_have_value("投诉")
     await expect(desk.locator("#f-urgency")).to_have_value("紧急")
     await expect(desk.locator("#f-lead")).to_have_value("dept-env")
+    # The IVR's suggestion is shown with its confidence: it names a category only at or above the
+    # threshold (HOTLINE_IVR_CATEGORY_MIN_CONFIDENCE, 0.5).
+    suggestion = desk.locator("#suggest-ivr")
+    await expect(suggestion).to_contain_text("环境保护 / 噪声污染 → 市生态环境局")
+    await expect(suggestion).to_contain_text("置信度 ≥ 50%")
     await shot(desk, "10-desk-ivr-prefilled")
 
     server.resume()
@@ -71,21 +65,23 @@ async def test_screen_pop_names_the_ivr_result_and_prefills_the_form(
 
 
 async def test_captured_marker_is_not_shown_as_a_bare_code(
-    web: Stack,  # noqa: F811
-    browser: Browser,  # noqa: F811
+    web: Stack,
+    browser: Browser,
 ) -> None:
     """The recording's IVR set HOTLINE_CATEGORY=complaint, which no tree holds."""
     server = web.harness.server
     await asyncio.wait_for(server.held.wait(), 20)
     _ctx, desk = await open_page(browser, f"{web.base}/desk", "seat1001")
     await expect(desk.locator("#live-status")).to_have_text("实时连接正常", timeout=WAIT_MS)
-    await desk.click("#btn-login")
-    await expect(desk.locator("#toast")).to_have_text("已签入", timeout=WAIT_MS)
+    await sign_in(desk, server)
     server.hold_before("AgentComplete")
     server.resume()
     await expect(desk.locator("#call-state")).to_have_text("通话中", timeout=WAIT_MS)
     info = desk.locator("#ivr-info")
-    await expect(info).to_contain_text("未识别的分类（complaint）", timeout=WAIT_MS)
+    # Issue 14: no program code on the desk. This assertion used to expect "未识别的分类（complaint）",
+    # which showed the seat the raw English marker; the desk now says it in Chinese only.
+    await expect(info).to_contain_text("未识别的分类", timeout=WAIT_MS)
+    await expect(info).not_to_contain_text("complaint")
     await expect(info).not_to_contain_text("紧急（优先接听）")
     await expect(desk.locator("#f-category")).to_have_value("")
     await expect(desk.locator("#f-urgency")).to_have_value("一般")

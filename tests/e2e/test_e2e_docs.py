@@ -12,8 +12,7 @@ from playwright.async_api import Browser, Page, Route, expect
 
 from agent_desk.app import create_app
 from core.settings import Settings
-from tests.e2e.test_e2e_desk_flow import WAIT_MS, chromium_path, shot  # noqa: F401  # fixtures
-from tests.e2e.test_e2e_desk_flow import browser as browser
+from tests.e2e.stack import WAIT_MS, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -1,11 +1,12 @@
 """The one skeleton of every life-cycle action: load, check, change, move, record.
 
-`run_action` loads the ticket (row-locked on PostgreSQL), checks visibility, the role and state
-(`lifecycle.check`) and the unit rule BEFORE the action's body runs, so a refused action changes
-nothing. The body changes the ticket's own fields and says what happened (`Outcome`); the
-skeleton then sets the status the transition table names (`lifecycle.next_status`) and appends
-the action's event. The caller's transaction (`Database.run` / `Database.session`) commits or
-rolls back the lot; the REST layer publishes the unit deltas after that commit.
+`run_action` loads the ticket (row-locked on PostgreSQL), checks visibility (out of scope: 404),
+the role and state (`lifecycle.check`) and the unit rule BEFORE the action's body runs, so a
+refused action changes nothing. The body changes the ticket's own fields and says what happened
+(`Outcome`); the skeleton then sets the status the transition table names
+(`lifecycle.next_status`) and appends the action's event. The caller's transaction
+(`Database.run` / `Database.session`) commits or rolls back the lot; the REST layer publishes the
+unit deltas after that commit.
 """
 
 from __future__ import annotations
@@ -22,8 +23,7 @@ from tickets.errors import Forbidden
 from tickets.history import add_event
 from tickets.lifecycle import Action, check, next_status
 from tickets.models import Ticket
-from tickets.privacy import ensure_visible
-from tickets.queries import load
+from tickets.queries import load_visible
 from tickets.vocab import Status
 
 
@@ -73,8 +73,8 @@ Body = Callable[[Step], Outcome]
 def run_action(
     session: Session, actor: Actor, ticket_no: str, action: Action, ctx: Ctx, body: Body
 ) -> Ticket:
-    ticket = load(session, ticket_no, lock=True)
-    ensure_visible(session, actor, ticket)
+    # Out of the actor's scope answers 404 like a missing ticket (issue 11: no existence oracle).
+    ticket = load_visible(session, actor, ticket_no, lock=True)
     before = Status(ticket.status)
     rule = check(action, before, actor.role)
     if rule.unit_action and (actor.unit_code is None or actor.unit_code != ticket.lead_unit_code):

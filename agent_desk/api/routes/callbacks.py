@@ -9,36 +9,26 @@ from agent_desk.api.deps import CtxDep, DbDep, SeatDep
 from agent_desk.api.errors import TICKET_ERRORS
 from agent_desk.api.params import IdPath
 from tickets import callbacks
+from tickets.policy import CallbackTaskView
 from tickets.schemas import Note
 from tickets.vocab import CallbackKind
 
 router = APIRouter(prefix="/api/callback-tasks", tags=["callbacks"], responses=TICKET_ERRORS)
 
 
-@router.get("", response_model=list[callbacks.CallbackTaskView], summary="回访/漏接回拨任务")
+@router.get("", response_model=list[CallbackTaskView], summary="回访/漏接回拨任务")
 async def list_tasks(
     actor: SeatDep, db: DbDep, ctx: CtxDep, kind: CallbackKind | None = None, done: bool = False
-) -> list[callbacks.CallbackTaskView]:
+) -> list[CallbackTaskView]:
     return await db.run(lambda s: callbacks.list_tasks(s, actor, ctx.now, kind, done))
 
 
-@router.post("/{task_id}/done", response_model=callbacks.CallbackTaskView, summary="漏接回拨已完成")
+@router.post("/{task_id}/done", response_model=CallbackTaskView, summary="漏接回拨已完成")
 async def done(
     task_id: IdPath, body: Note, actor: SeatDep, db: DbDep, ctx: CtxDep
-) -> callbacks.CallbackTaskView:
-    def work(session: Session) -> callbacks.CallbackTaskView:
+) -> CallbackTaskView:
+    def work(session: Session) -> CallbackTaskView:
         task = callbacks.complete_missed_call(session, actor, task_id, body.note, ctx.now)
-        return callbacks.CallbackTaskView(
-            id=task.id or 0,
-            kind=CallbackKind(task.kind),
-            phone=task.phone,
-            ticket_no=None,
-            created_at=task.created_at,
-            due_at=task.due_at,
-            overdue=False,
-            done=task.done,
-            attempts=task.attempts,
-            note=task.note,
-        )
+        return callbacks.task_view(session, actor, task, ctx.now)
 
     return await db.run(work)

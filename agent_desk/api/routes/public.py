@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from agent_desk.api.deps import CtxDep, DbDep
 from agent_desk.api.params import OffsetQuery
 from tickets import disclosure, kb
-from tickets.schemas import DisclosureItem
+from tickets.policy import DisclosureItem
 
 router = APIRouter(prefix="/api/public", tags=["public"])
 

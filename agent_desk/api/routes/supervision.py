@@ -9,13 +9,15 @@ from fastapi import APIRouter, Query
 
 from agent_desk.api.deps import CentreReaderDep, CtxDep, DbDep
 from agent_desk.api.errors import AUTH_ERRORS
-from tickets import supervision
+from tickets import policy, supervision
+from tickets.policy import UnitBoard
 
 router = APIRouter(prefix="/api/supervision", tags=["supervision"], responses=AUTH_ERRORS)
 
 
-@router.get("/board", response_model=list[supervision.UnitBoard], summary="各单位超期及临期工单")
+@router.get("/board", response_model=list[UnitBoard], summary="各单位超期及临期工单(标题按内容脱敏)")
 async def board(
-    _actor: CentreReaderDep, db: DbDep, ctx: CtxDep, soon_hours: Annotated[int, Query(ge=1, le=240)] = 24
-) -> list[supervision.UnitBoard]:
-    return await db.run(lambda s: supervision.due_board(s, ctx.now, timedelta(hours=soon_hours)))
+    actor: CentreReaderDep, db: DbDep, ctx: CtxDep, soon_hours: Annotated[int, Query(ge=1, le=240)] = 24
+) -> list[UnitBoard]:
+    soon = timedelta(hours=soon_hours)
+    return await db.run(lambda s: supervision.due_board(s, policy.viewer_for(s, actor), ctx.now, soon))

@@ -1,32 +1,37 @@
 """Tickets: intake from every channel, lists and detail (scoped), every life-cycle action.
 
-Every action answers with the ticket's summary; a refused action answers 403 (role or unit) or
-409 (state) with the reason and changes nothing.
+Every view is built by `tickets.policy` for the reader: no route sees an ORM row. Every action
+answers with the ticket's summary as its actor sees it; a refused action answers 403 (role or
+unit) or 409 (state) with the reason and changes nothing; a ticket out of the actor's scope answers
+404 like a missing one (issue 11: no existence oracle).
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
+from pydantic import BaseModel
 from sqlmodel import Session
 
 from agent_desk.api.deps import ActorDep, CtxDep, DbDep
 from agent_desk.api.errors import TICKET_ERRORS
 from agent_desk.api.params import CodeQuery, OffsetQuery, PhoneQuery, TicketNoPath, TimeQuery
 from agent_desk.api.unit_live import UnitPublisher, UnitPublisherDep
-from tickets import queries, unit_events, views
+from tickets import policy, queries, unit_events
 from tickets.actions import acceptance, closing, decisions, unit_work
+from tickets.actors import Actor
 from tickets.context import Ctx
 from tickets.db import Database
 from tickets.models import Ticket
+from tickets.policy import EventView, TicketDetail, TicketSummary
 from tickets.schemas import (
     CallbackInput,
     CloseAtIntakeInput,
     Decision,
     DispatchInput,
-    EventView,
     ExtensionRequest,
     LeaderInstructionInput,
     MergeInput,
@@ -37,10 +42,9 @@ from tickets.schemas import (
     ReturnRequest,
     ReviewInput,
     SuperviseInput,
-    TicketDetail,
     TicketFilter,
     TicketIntake,
-    TicketSummary,
+    UnmaskInput,
 )
 from tickets.unit_events import UnitDelta
 from tickets.vocab import Channel, Status, TicketType
@@ -49,17 +53,15 @@ router = APIRouter(prefix="/api/tickets", tags=["tickets"], responses=TICKET_ERR
 
 
 async def _apply(
-    db: Database, ctx: Ctx, fn: Callable[[Session], Ticket], live: UnitPublisher | None = None
+    db: Database, ctx: Ctx, actor: Actor, fn: Callable[[Session], Ticket], live: UnitPublisher
 ) -> TicketSummary:
     def work(s: Session) -> tuple[TicketSummary, list[UnitDelta]]:
         ticket = fn(s)
-        deltas = unit_events.collect(s, ticket, ctx.now) if live is not None else []
-        return views.summary(ticket, ctx.now), deltas
+        return queries.summary(s, actor, ticket, ctx), unit_events.collect(s, ticket, ctx.now)
 
     summary, deltas = await db.run(work)
-    if live is not None:
-        # After the commit: the units' portals re-read the ticket through this API.
-        await live.publish(deltas)
+    # After the commit: the units' portals re-read the ticket through this API.
+    await live.publish(deltas)
     return summary
 
 
@@ -100,7 +102,7 @@ async def intake(
     def work(s: Session) -> tuple[TicketSummary, bool, list[UnitDelta]]:
         done = acceptance.accept(s, actor, body, ctx, idempotency_key)
         deltas = unit_events.collect(s, done.ticket, ctx.now) if done.created else []
-        return views.summary(done.ticket, ctx.now), done.created, deltas
+        return queries.summary(s, actor, done.ticket, ctx), done.created, deltas
 
     summary, created, deltas = await db.run(work)
     if created:
@@ -149,197 +151,90 @@ async def get_ticket(ticket_no: TicketNoPath, actor: ActorDep, db: DbDep, ctx: C
 
 
 @router.get("/{ticket_no}/events", response_model=list[EventView], summary="工单流转记录(只增不改)")
-async def get_events(ticket_no: TicketNoPath, actor: ActorDep, db: DbDep) -> list[EventView]:
-    return await db.run(lambda s: queries.events(s, actor, ticket_no))
+async def get_events(ticket_no: TicketNoPath, actor: ActorDep, db: DbDep, ctx: CtxDep) -> list[EventView]:
+    return await db.run(lambda s: queries.events(s, actor, ticket_no, ctx))
 
 
-# ---- centre: intake outcomes
+@router.post(
+    "/{ticket_no}/unmask",
+    response_model=TicketDetail,
+    summary="查看未脱敏信息(须填写理由,记入审计日志)",
+    description=(
+        "审计员、值班长默认看到脱敏数据;本操作返回未脱敏的工单详情,并把理由写入审计日志"
+        "(`GET /api/audit` 可见)。其他角色(含被投诉单位)答 403,不写任何记录;理由为空答 422。"
+    ),
+)
+async def unmask(
+    ticket_no: TicketNoPath, body: UnmaskInput, actor: ActorDep, db: DbDep, ctx: CtxDep
+) -> TicketDetail:
+    return await db.run(lambda s: policy.unmask(s, actor, ticket_no, body.reason, ctx))
 
 
-@router.post("/{ticket_no}/dispatch", response_model=TicketSummary, summary="派单/改派(主办+协办单位)")
-async def dispatch(
-    ticket_no: TicketNoPath,
-    body: DispatchInput,
-    actor: ActorDep,
-    db: DbDep,
-    ctx: CtxDep,
-    live: UnitPublisherDep,
-) -> TicketSummary:
-    return await _apply(db, ctx, lambda s: acceptance.dispatch(s, actor, ticket_no, body, ctx), live)
+# ---- life-cycle actions: one route skeleton, registered from the table below
+
+ActionFn = Callable[[Session, Actor, str, Any, Ctx], Ticket]
 
 
-@router.post("/{ticket_no}/close-at-intake", response_model=TicketSummary, summary="直接办结")
-async def close_at_intake(
-    ticket_no: TicketNoPath,
-    body: CloseAtIntakeInput,
-    actor: ActorDep,
-    db: DbDep,
-    ctx: CtxDep,
-    live: UnitPublisherDep,
-) -> TicketSummary:
-    return await _apply(db, ctx, lambda s: acceptance.close_at_intake(s, actor, ticket_no, body, ctx), live)
+def _action_route(path: str, fn: ActionFn, body_type: type[BaseModel], summary: str) -> None:
+    """POST /{ticket_no}/<path>: run the action, publish the unit deltas, answer the summary."""
+
+    async def endpoint(
+        ticket_no: str, body: BaseModel, actor: Actor, db: Database, ctx: Ctx, live: UnitPublisher
+    ) -> TicketSummary:
+        return await _apply(db, ctx, actor, lambda s: fn(s, actor, ticket_no, body, ctx), live)
+
+    # FastAPI reads the parameters from the signature: the body's own type per action, the same
+    # dependencies for all.
+    params: list[tuple[str, Any]] = [
+        ("ticket_no", TicketNoPath),
+        ("body", body_type),
+        ("actor", ActorDep),
+        ("db", DbDep),
+        ("ctx", CtxDep),
+        ("live", UnitPublisherDep),
+    ]
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    signature = inspect.Signature(
+        [inspect.Parameter(name, kind, annotation=annotation) for name, annotation in params],
+        return_annotation=TicketSummary,
+    )
+    setattr(endpoint, "__signature__", signature)  # noqa: B010 (FastAPI reads the attribute)
+    endpoint.__name__ = endpoint.__qualname__ = fn.__name__
+    router.add_api_route(
+        f"/{{ticket_no}}/{path}",
+        endpoint,
+        methods=["POST"],
+        response_model=TicketSummary,
+        summary=summary,
+        name=fn.__name__,
+    )
 
 
-@router.post("/{ticket_no}/refuse", response_model=TicketSummary, summary="不予受理(须给出原因代码)")
-async def refuse(
-    ticket_no: TicketNoPath,
-    body: RefuseInput,
-    actor: ActorDep,
-    db: DbDep,
-    ctx: CtxDep,
-    live: UnitPublisherDep,
-) -> TicketSummary:
-    return await _apply(db, ctx, lambda s: acceptance.refuse(s, actor, ticket_no, body, ctx), live)
+ACTIONS: list[tuple[str, ActionFn, type[BaseModel], str]] = [
+    # centre: intake outcomes
+    ("dispatch", acceptance.dispatch, DispatchInput, "派单/改派(主办+协办单位)"),
+    ("close-at-intake", acceptance.close_at_intake, CloseAtIntakeInput, "直接办结"),
+    ("refuse", acceptance.refuse, RefuseInput, "不予受理(须给出原因代码)"),
+    # unit actions
+    ("sign", unit_work.sign, Note, "签收(主办单位)"),
+    ("first-contact", unit_work.first_contact, Note, "首次联系群众(主办单位)"),
+    ("reply", unit_work.reply, ReplyInput, "答复(责任人+单位负责人签发)"),
+    ("extension", unit_work.ask_extension, ExtensionRequest, "申请延期(主办单位)"),
+    ("return", unit_work.ask_return, ReturnRequest, "申请退单(主办单位)"),
+    ("assist-note", unit_work.assist_note, Note, "协办意见(会办)"),
+    # centre decisions
+    ("review", decisions.review, ReviewInput, "审核答复(通过/退回)"),
+    ("extension/decision", decisions.decide_extension, Decision, "审批延期"),
+    ("return/decision", decisions.decide_return, ReturnDecision, "审批退单(可同时改派)"),
+    ("supervise", decisions.supervise, SuperviseInput, "督办"),
+    ("leader-instruction", decisions.leader_instruction, LeaderInstructionInput, "领导批示"),
+    # closing
+    ("callback", closing.callback, CallbackInput, "回访(满意度+是否解决)"),
+    ("reopen", closing.reopen, Note, "重办"),
+    ("merge", closing.merge, MergeInput, "并单(重复工单并入另一工单)"),
+    ("close", closing.close, Note, "办结(无法回访时说明原因)"),
+    ("archive", closing.archive, Note, "归档"),
+]
 
-
-# ---- unit actions
-
-
-@router.post("/{ticket_no}/sign", response_model=TicketSummary, summary="签收(主办单位)")
-async def sign(
-    ticket_no: TicketNoPath, body: Note, actor: ActorDep, db: DbDep, ctx: CtxDep, live: UnitPublisherDep
-) -> TicketSummary:
-    return await _apply(db, ctx, lambda s: unit_work.sign(s, actor, ticket_no, body, ctx), live)
-
-
-@router.post("/{ticket_no}/first-contact", response_model=TicketSummary, summary="首次联系群众(主办单位)")
-async def first_contact(
-    ticket_no: TicketNoPath, body: Note, actor: ActorDep, db: DbDep, ctx: CtxDep, live: UnitPublisherDep
-) -> TicketSummary:
-    return await _apply(db, ctx, lambda s: unit_work.first_contact(s, actor, ticket_no, body, ctx), live)
-
-
-@router.post("/{ticket_no}/reply", response_model=TicketSummary, summary="答复(责任人+单位负责人签发)")
-async def reply(
-    ticket_no: TicketNoPath, body: ReplyInput, actor: ActorDep, db: DbDep, ctx: CtxDep, live: UnitPublisherDep
-) -> TicketSummary:
-    return await _apply(db, ctx, lambda s: unit_work.reply(s, actor, ticket_no, body, ctx), live)
-
-
-@router.post("/{ticket_no}/extension", response_model=TicketSummary, summary="申请延期(主办单位)")
-async def ask_extension(
-    ticket_no: TicketNoPath,
-    body: ExtensionRequest,
-    actor: ActorDep,
-    db: DbDep,
-    ctx: CtxDep,
-    live: UnitPublisherDep,
-) -> TicketSummary:
-    return await _apply(db, ctx, lambda s: unit_work.ask_extension(s, actor, ticket_no, body, ctx), live)
-
-
-@router.post("/{ticket_no}/return", response_model=TicketSummary, summary="申请退单(主办单位)")
-async def ask_return(
-    ticket_no: TicketNoPath,
-    body: ReturnRequest,
-    actor: ActorDep,
-    db: DbDep,
-    ctx: CtxDep,
-    live: UnitPublisherDep,
-) -> TicketSummary:
-    return await _apply(db, ctx, lambda s: unit_work.ask_return(s, actor, ticket_no, body, ctx), live)
-
-
-@router.post("/{ticket_no}/assist-note", response_model=TicketSummary, summary="协办意见(会办)")
-async def assist_note(
-    ticket_no: TicketNoPath, body: Note, actor: ActorDep, db: DbDep, ctx: CtxDep, live: UnitPublisherDep
-) -> TicketSummary:
-    return await _apply(db, ctx, lambda s: unit_work.assist_note(s, actor, ticket_no, body, ctx), live)
-
-
-# ---- centre decisions
-
-
-@router.post("/{ticket_no}/review", response_model=TicketSummary, summary="审核答复(通过/退回)")
-async def review(
-    ticket_no: TicketNoPath,
-    body: ReviewInput,
-    actor: ActorDep,
-    db: DbDep,
-    ctx: CtxDep,
-    live: UnitPublisherDep,
-) -> TicketSummary:
-    return await _apply(db, ctx, lambda s: decisions.review(s, actor, ticket_no, body, ctx), live)
-
-
-@router.post("/{ticket_no}/extension/decision", response_model=TicketSummary, summary="审批延期")
-async def decide_extension(
-    ticket_no: TicketNoPath, body: Decision, actor: ActorDep, db: DbDep, ctx: CtxDep, live: UnitPublisherDep
-) -> TicketSummary:
-    return await _apply(db, ctx, lambda s: decisions.decide_extension(s, actor, ticket_no, body, ctx), live)
-
-
-@router.post("/{ticket_no}/return/decision", response_model=TicketSummary, summary="审批退单(可同时改派)")
-async def decide_return(
-    ticket_no: TicketNoPath,
-    body: ReturnDecision,
-    actor: ActorDep,
-    db: DbDep,
-    ctx: CtxDep,
-    live: UnitPublisherDep,
-) -> TicketSummary:
-    return await _apply(db, ctx, lambda s: decisions.decide_return(s, actor, ticket_no, body, ctx), live)
-
-
-@router.post("/{ticket_no}/supervise", response_model=TicketSummary, summary="督办")
-async def supervise(
-    ticket_no: TicketNoPath,
-    body: SuperviseInput,
-    actor: ActorDep,
-    db: DbDep,
-    ctx: CtxDep,
-    live: UnitPublisherDep,
-) -> TicketSummary:
-    return await _apply(db, ctx, lambda s: decisions.supervise(s, actor, ticket_no, body, ctx), live)
-
-
-@router.post("/{ticket_no}/leader-instruction", response_model=TicketSummary, summary="领导批示")
-async def leader_instruction(
-    ticket_no: TicketNoPath,
-    body: LeaderInstructionInput,
-    actor: ActorDep,
-    db: DbDep,
-    ctx: CtxDep,
-    live: UnitPublisherDep,
-) -> TicketSummary:
-    return await _apply(db, ctx, lambda s: decisions.leader_instruction(s, actor, ticket_no, body, ctx), live)
-
-
-@router.post("/{ticket_no}/callback", response_model=TicketSummary, summary="回访(满意度+是否解决)")
-async def callback(
-    ticket_no: TicketNoPath,
-    body: CallbackInput,
-    actor: ActorDep,
-    db: DbDep,
-    ctx: CtxDep,
-    live: UnitPublisherDep,
-) -> TicketSummary:
-    return await _apply(db, ctx, lambda s: closing.callback(s, actor, ticket_no, body, ctx), live)
-
-
-@router.post("/{ticket_no}/reopen", response_model=TicketSummary, summary="重办")
-async def reopen(
-    ticket_no: TicketNoPath, body: Note, actor: ActorDep, db: DbDep, ctx: CtxDep, live: UnitPublisherDep
-) -> TicketSummary:
-    return await _apply(db, ctx, lambda s: closing.reopen(s, actor, ticket_no, body, ctx), live)
-
-
-@router.post("/{ticket_no}/merge", response_model=TicketSummary, summary="并单(重复工单并入另一工单)")
-async def merge(
-    ticket_no: TicketNoPath, body: MergeInput, actor: ActorDep, db: DbDep, ctx: CtxDep, live: UnitPublisherDep
-) -> TicketSummary:
-    return await _apply(db, ctx, lambda s: closing.merge(s, actor, ticket_no, body, ctx), live)
-
-
-@router.post("/{ticket_no}/close", response_model=TicketSummary, summary="办结(无法回访时说明原因)")
-async def close(
-    ticket_no: TicketNoPath, body: Note, actor: ActorDep, db: DbDep, ctx: CtxDep, live: UnitPublisherDep
-) -> TicketSummary:
-    return await _apply(db, ctx, lambda s: closing.close(s, actor, ticket_no, body, ctx), live)
-
-
-@router.post("/{ticket_no}/archive", response_model=TicketSummary, summary="归档")
-async def archive(
-    ticket_no: TicketNoPath, body: Note, actor: ActorDep, db: DbDep, ctx: CtxDep, live: UnitPublisherDep
-) -> TicketSummary:
-    return await _apply(db, ctx, lambda s: closing.archive(s, actor, ticket_no, body, ctx), live)
+for _path, _fn, _body, _summary in ACTIONS:
+    _action_route(_path, _fn, _body, _summary)

@@ -122,9 +122,10 @@ async def test_admin_sees_no_number_and_the_wallboard_is_masked_for_all(
 
 
 async def test_a_malformed_or_non_ascii_token_closes_the_websocket(served: str) -> None:  # noqa: F811
+    # Issue 11: a malformed token is no token (4001); 4002 stays for real tokens that fail a check.
     for token in ("令牌", "a.b.c", "not-a-token", "eyJ" + "é" * 10):
         async with connect(f"ws://{served}/ws?token={quote(token)}") as ws:
-            assert await close_code(ws) == CloseCode.AUTH_FAILED, token
+            assert await close_code(ws) == CloseCode.AUTH_REQUIRED, token
         async with connect(f"ws://{served}/ws") as ws:
             await ws.send(json.dumps({"op": "auth", "data": {"token": token}}))
-            assert await close_code(ws) == CloseCode.AUTH_FAILED, token
+            assert await close_code(ws) == CloseCode.AUTH_REQUIRED, token

@@ -8,10 +8,12 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 
 from tests.integration.tickets.helpers import SUPERVISOR, URBAN, Journey
-from tickets import queries, supervision
+from tickets import policy, queries, supervision
 from tickets.actions import decisions, unit_work
 from tickets.models import Ticket, TicketEvent
 from tickets.schemas import Decision, ExtensionRequest, Note
+
+SUPERVISOR_VIEW = policy.Viewer(SUPERVISOR.username, SUPERVISOR.role, SUPERVISOR.unit_code)
 
 TZ = ZoneInfo("Asia/Shanghai")
 # Help request dispatched Wed Nov 18 10:00: 2 working days → due Fri Nov 20 23:59:59.
@@ -79,7 +81,7 @@ def test_due_board_groups_overdue_and_soon_due_by_unit(journey: Journey) -> None
     journey.dispatched(DISPATCHED + timedelta(days=6))  # far from due
     now = datetime(2026, 11, 21, 9, 0, tzinfo=TZ)
     with journey.db.session() as s:
-        board = supervision.due_board(s, now, timedelta(days=3))
+        board = supervision.due_board(s, SUPERVISOR_VIEW, now, timedelta(days=3))
         # Soon: dept-env's ticket of Thu Nov 19 is due Mon Nov 23.
         assert [
             (b.unit_code, [i.ticket_no for i in b.overdue], [i.ticket_no for i in b.due_soon]) for b in board
@@ -97,7 +99,7 @@ def test_undispatched_urgent_tickets_show_under_the_centre(journey: Journey) -> 
     urgent = journey.create(created, urgency="紧急")
     journey.create(created)  # a normal ticket has no dispatch clock
     with journey.db.session() as s:
-        board = supervision.due_board(s, created + timedelta(minutes=20))
+        board = supervision.due_board(s, SUPERVISOR_VIEW, created + timedelta(minutes=20))
     assert [(b.unit_code, [(i.ticket_no, i.clock) for i in b.overdue]) for b in board] == [
         ("centre", [(urgent, "dispatch")])
     ]

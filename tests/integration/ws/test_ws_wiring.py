@@ -14,7 +14,8 @@ from redis.asyncio import Redis
 
 from agent_desk.api.token_check import TokenChecker
 from agent_desk.api.tokens import TokenKeys, issue_token, new_claims
-from agent_desk.ws.access import AuthError, Principal
+from agent_desk.ws.access import WALLBOARD, AuthError, Principal, may_subscribe
+from agent_desk.ws.masking import WALLBOARD_LEVEL
 from agent_desk.ws.session import CommandError
 from agent_desk.ws.wiring import DeskCommands, authenticator, route_notifier, snapshots
 from callflow.commands import Command, CommandReply, CommandServer
@@ -23,6 +24,8 @@ from callflow.views import CallView, SeatView
 from core.settings import Settings
 from tests.integration.tickets.helpers import seeded
 from tickets.db import Database
+from tickets.policy import Level, Relation, access
+from tickets.vocab import Role
 
 SEAT = Principal(username="seat1001", role="seat", extension="1001")
 SUPERVISOR = Principal(username="supervisor", role="supervisor")
@@ -246,3 +249,57 @@ async def test_a_deployments_own_emergency_number_goes_over_the_bus(settings: Se
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+def test_the_wallboard_masks_what_the_caller_said_and_keyed_by_content() -> None:
+    """issue 11: the wall screen shows no caller's data to anyone, also inside the IVR transcript
+    (name forms, ID number, landline, flat) and the digits keyed in; the seat's desk keeps it all."""
+    route = route_notifier("p:")
+    said = "我是赵志刚,赵先生,身份证430105198202036695,座机0731-88214576,住华夏小区5栋4单元1108室"
+    call = {
+        "linkedid": "L1",
+        "caller": "13574620918",
+        "caller_name": "赵志刚",
+        "ivr": {"transcript": said, "dtmf": "430105198202036695"},
+    }
+    (board,) = route("p:events:wallboard", {"op": "call", "data": call})
+    text = json.dumps(board.data, ensure_ascii=False)
+    for datum in ("赵志刚", "赵先生", "430105198202036695", "88214576", "1108室", "13574620918"):
+        assert datum not in text, (datum, text)
+    assert board.data["caller"] == "135****0918" and board.data["caller_name"] == "赵**"
+    assert "赵**" in board.data["ivr"]["transcript"] and "华夏小区" in board.data["ivr"]["transcript"]
+    (desk,) = route("p:events:desk:1001", {"op": "call", "data": call})
+    assert desk.data == call
+
+
+def test_unit_topics_carry_only_the_policys_unit_delta() -> None:
+    """A unit's topic gets the fields of tickets.policy.live.UnitDelta and nothing a publisher added."""
+    route = route_notifier("p:")
+    delta = {
+        "unit_code": "u-water",
+        "ticket_no": "12345-20261118-000001",
+        "status": "dispatched",
+        "priority": 0,
+    }
+    leaked = {**delta, "citizen_phone": "13812345678", "content": "张三投诉"}
+    (routed,) = route("p:events:unit:u-water", {"op": "ticket", "data": leaked})
+    assert routed.data == delta
+    (other,) = route("p:events:unit:u-water", {"op": "refresh", "data": {"citizen_name": "张三"}})
+    assert (other.op, other.data) == ("refresh", None)
+
+
+@pytest.mark.parametrize("role", [r for r in Role if r != Role.SYSTEM])
+def test_who_may_watch_a_topic_is_shown_no_more_than_the_ticket_policy_allows(role: Role) -> None:
+    """The live topics agree with tickets.policy: a seat's desk topic (the caller unmasked) goes only
+    to roles the policy shows a caller in full; the wallboard's level is no more than any watcher's."""
+    who = Principal(
+        username=f"u-{role}", role=role.value, extension="1001", unit_codes=frozenset({"u-water"})
+    )
+    order = [Level.HIDDEN, Level.MASKED, Level.FULL]
+    shown = access(role, Relation.NONE).identity
+    if may_subscribe(who, "seat:1001"):
+        assert shown == Level.FULL, role
+    if may_subscribe(who, WALLBOARD):
+        assert order.index(WALLBOARD_LEVEL) <= order.index(shown), role
+    # Admins watch no seat's line (issue 11: no seat's live caller number on any topic).
+    assert may_subscribe(who, "seat:1001") == (role in (Role.SEAT, Role.SUPERVISOR))

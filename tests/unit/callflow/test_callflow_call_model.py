@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import random
 from datetime import UTC, datetime, timedelta
 
-from callflow.call import Call, ivr_result, record_of, restored, view_of
+import pytest
+
+from callflow.call import Call, ivr_result, record_of, restored, view_json, view_of
 from callflow.views import CallView
 from core.contracts import CallFacts, CallRecord, HoldPeriod, IvrResult, RingMiss, Transfer
 
@@ -142,3 +146,84 @@ def test_a_call_still_in_the_ivr_round_trips_too() -> None:
     # The view cannot tell the default action from one the IVR set: the parse is the same.
     assert again.ivr == call.ivr and again.ivr_vars == {"action": "queue"}
     assert again.model_copy(update={"ivr_vars": {}}) == call
+
+
+def test_the_view_json_is_the_view_serialised() -> None:
+    # The store writes `view_json` (no view built); it must be exactly the view's JSON.
+    call = _call()
+    call.alerted.add("emergency")
+    call.ringing_seats.update({"1003", "1002"})
+    assert view_json(call) == view_of(call).model_dump_json()
+    assert set(json.loads(view_json(call))) == set(CallView.model_fields)
+
+
+def test_the_record_keeps_its_ivr_result_when_the_call_changes_after() -> None:
+    call = _call()
+    record = record_of(call, ended_at=T0 + timedelta(minutes=3), outcome="answered")
+    call.set_ivr("category", "traffic.parking")
+    assert record.ivr is not None and record.ivr.category == "env.noise"
+
+
+# The linked fields (action, category and the two its legacy markers fill) weigh more: their
+# order of arrival is where a partial parse could go wrong.
+LINKED = ("action", "category", "emergency_service", "not_accepted_reason")
+IVR_NAMES = (*IvrResult.model_fields, "unknown", *LINKED * 3)
+IVR_VALUES = (
+    "",
+    "",
+    "queue",
+    "emergency",
+    "emergency",
+    "watch",
+    "hangup",
+    "10",
+    "-3",
+    "1e3",
+    "119",
+    "fire",
+    "secrets",
+    "env.noise",
+    "emergency_fire",
+    "emergency_fire",
+    "emergency_",
+    "not_accepted_litigation",
+    "not_accepted_litigation",
+    "not_accepted_nonsense",
+)
+
+
+def _ivr_call() -> Call:
+    return Call(
+        linkedid="1795326411.4",
+        uniqueid="1795326411.4",
+        channel="PJSIP/world-00000004",
+        caller="13900000003",
+        started_at=T0,
+    )
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_one_variable_at_a_time_parses_as_all_of_them(seed: int) -> None:
+    # Call.set_ivr parses only what one VarSet decides; the result is always the full parse's.
+    rng = random.Random(seed)
+    call = _ivr_call()
+    for _ in range(60):
+        call.set_ivr(rng.choice(IVR_NAMES), rng.choice(IVR_VALUES))
+        assert call.ivr == ivr_result(call.ivr_vars), call.ivr_vars
+
+
+@pytest.mark.parametrize(
+    "sets",
+    [
+        # An older IVR's marker, the action, then the typed variable cleared.
+        [("category", "emergency_fire"), ("action", "emergency"), ("emergency_service", ""), ("dtmf", "1")],
+        [("category", "not_accepted_litigation"), ("not_accepted_reason", "secrets"), ("queue", "")],
+        [("action", "emergency"), ("category", "emergency_police"), ("action", "queue"), ("action", "bogus")],
+    ],
+)
+def test_any_order_of_the_linked_variables_parses_as_all_of_them(sets: list[tuple[str, str]]) -> None:
+    for order in itertools.permutations(sets):
+        call = _ivr_call()
+        for name, value in order:
+            call.set_ivr(name, value)
+            assert call.ivr == ivr_result(call.ivr_vars), order

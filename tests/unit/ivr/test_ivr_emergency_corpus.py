@@ -15,18 +15,19 @@ from ivr.emergency_eval import evaluate, label_of
 from ivr.emergency_match import Hit, normalise
 from ivr.emergency_model import MODEL_PATH, LinearModel
 from ivr.emergency_scope import veto
-from ivr.emergency_training import HELDOUT, TRAIN, TRAIN_EXTRA, load_corpus, training_rows
+from ivr.emergency_training import HELDOUT, SEEN_HELDOUT, TRAINING_FILES, load_corpus, training_rows
 
 NUMBERS = {"fire": "119", "police": "110", "medical": "120", "traffic": "122"}
 SERVICES = ("fire", "police", "medical", "traffic")
-# Per service, on each file. The held-out file was never trained or tuned on: its floor is the
-# issue's target where the detector reaches it, else the figure it reached (README: figures).
+# Per service, on each file. The held-out file (the second blind set, never trained or tuned on) was
+# scored once when round 2 was frozen: its floors are those figures (README: figures); the issue's
+# targets are recall 0.97 and precision 0.95 per service.
 TRAIN_FLOOR = {"precision": 0.97, "recall": 0.97}
 HELDOUT_FLOOR = {
-    "fire": {"precision": 0.95, "recall": 0.97},
-    "police": {"precision": 0.93, "recall": 0.93},  # target 0.95 / 0.97: reached 0.939 / 0.939
-    "medical": {"precision": 0.95, "recall": 0.91},  # recall target 0.97: reached 0.912
-    "traffic": {"precision": 0.87, "recall": 0.97},  # precision target 0.95: reached 0.872
+    "fire": {"precision": 1.0, "recall": 0.988},  # 86 of 87 found, no false alarm
+    "police": {"precision": 0.976, "recall": 0.943},  # recall target 0.97: 83 of 88 found
+    "medical": {"precision": 0.954, "recall": 0.943},  # recall target 0.97: 83 of 88 found
+    "traffic": {"precision": 0.965, "recall": 0.965},  # recall target 0.97: 85 of 88 found
 }
 
 
@@ -35,22 +36,26 @@ def detector() -> EmergencyDetector:
     return EmergencyDetector(NUMBERS)
 
 
-def test_corpus_is_large_varied_and_split_stratified() -> None:
-    train, held = load_corpus(TRAIN), load_corpus(HELDOUT)
-    counts = Counter(label for label, _, _ in train + held)
-    assert all(counts[s] >= 90 for s in SERVICES)
-    assert sum(counts[s] for s in SERVICES) >= 400 and counts["none"] >= 400
-    held_counts = Counter(label for label, _, _ in held)
-    for label, total in counts.items():
-        assert held_counts[label] >= 0.25 * total, label
-    # Disjoint, even when spaces differ (the extra training list too), and not one template.
-    seen = [normalise(t) for _, _, t in train + held + load_corpus(TRAIN_EXTRA)]
+def test_corpus_is_large_varied_and_disjoint_from_the_blind_set() -> None:
+    train = training_rows()
+    counts = Counter(label for label, _, _ in train)
+    assert all(counts[s] >= 400 for s in SERVICES)
+    assert sum(counts[s] for s in SERVICES) >= 1800 and counts["none"] >= 1500
+    # Disjoint, even when spaces differ, and not one template.
+    seen = [normalise(t) for _, _, t in train]
     assert len(set(seen)) == len(seen)
+    assert not {normalise(t) for _, _, t in load_corpus(HELDOUT)} & set(seen)
     openings = Counter(t[:4] for t in seen)
     assert openings.most_common(1)[0][1] <= 0.04 * len(seen)
-    assert sum(" " in t for _, _, t in train + held) >= 30  # spaced ASR output is in it
+    assert sum(" " in t for _, _, t in train) >= 200  # spaced ASR output is in it
+    # The first held-out part was seen (its errors were looked at): trained on, and says so.
+    assert SEEN_HELDOUT in TRAINING_FILES and HELDOUT not in TRAINING_FILES
+    assert "no longer blind" in SEEN_HELDOUT.read_text(encoding="utf-8").split("\n", 3)[0]
 
 
+# Corpus-wide (thousands of utterances): slow-marked, so mutation runs (pyproject [tool.mutmut]) leave
+# them to the unit tests of each rule; every other run, CI's included, runs them.
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["train", "held-out"])
 def test_every_corpus_line_meets_the_floor_per_service(detector: EmergencyDetector, name: str) -> None:
     rows = training_rows() if name == "train" else load_corpus(HELDOUT)
@@ -94,6 +99,7 @@ def _spaced(text: str, every: int, offset: int) -> str:
     return "".join(c + (" " if (i + offset) % every == 0 else "") for i, c in enumerate(chars))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("every", "offset"), [(1, 0), (2, 1), (3, 2)])
 def test_spaces_anywhere_give_the_same_result(detector: EmergencyDetector, every: int, offset: int) -> None:
     for _label, _also, text in load_corpus(HELDOUT) + training_rows():
@@ -176,6 +182,7 @@ def test_joint_routing_is_read_from_the_environment(monkeypatch: pytest.MonkeyPa
     assert Settings().emergency_joint_routing == {"fire+medical": ["fire"]}
 
 
+@pytest.mark.slow
 def test_the_shipped_model_is_plain_json_that_the_trainer_reproduces() -> None:
     """No pickle: numbers and strings only; retraining on the training part gives the same model."""
     from ivr.emergency_training import fit

@@ -14,8 +14,11 @@ from sqlmodel import Session, SQLModel, col, create_engine, select
 from core.settings import Settings, TicketRules
 from tickets.deadlines import END_OF_DAY, WorkCalendar
 from tickets.models import CalendarOverride, Ticket, TicketEvent, Unit
+from tickets.policy import Viewer
 from tickets.supervision import STEPS, SupervisionStep, UnitBoard, due_board, due_level, run_supervision
-from tickets.vocab import UNIT_STATUSES, Channel, Status, TicketType, Urgency
+from tickets.vocab import UNIT_STATUSES, Channel, Role, Status, TicketType, Urgency
+
+SUPERVISOR_VIEW = Viewer("supervisor", Role.SUPERVISOR, "centre")
 
 TZ = ZoneInfo("Asia/Shanghai")
 CAL = WorkCalendar()
@@ -151,10 +154,10 @@ def test_the_board_splits_overdue_from_soon_due_at_now(session: Session) -> None
     _add(session, "now", unit="dept-urban", complete_due=NOW)  # due this second: not late yet
     _add(session, "edge", unit="dept-urban", complete_due=NOW + 24 * HOUR)  # the last second of "soon"
     _add(session, "far", unit="dept-urban", complete_due=NOW + 24 * HOUR + SECOND)
-    assert _summary(due_board(session, NOW.astimezone(UTC))) == [
+    assert _summary(due_board(session, SUPERVISOR_VIEW, NOW.astimezone(UTC))) == [
         ("dept-urban", "市城市管理局", ["late"], ["now", "edge"])
     ]
-    (board,) = due_board(session, NOW.astimezone(UTC), soon=48 * HOUR)
+    (board,) = due_board(session, SUPERVISOR_VIEW, NOW.astimezone(UTC), soon=48 * HOUR)
     assert [i.ticket_no for i in board.due_soon] == ["now", "edge", "far"]
     (late,) = board.overdue
     assert (late.title, late.status, late.urgency, late.clock, late.supervision_level) == (
@@ -173,7 +176,7 @@ def test_only_tickets_a_unit_holds_are_on_its_board(session: Session) -> None:
         _add(session, f"t-{status.value}", unit="dept-env", status=status, complete_due=due)
     _add(session, "no-unit", status=Status.SIGNED, complete_due=due)
     _add(session, "no-due", unit="dept-env", status=Status.SIGNED)
-    (board,) = due_board(session, NOW)
+    (board,) = due_board(session, SUPERVISOR_VIEW, NOW)
     expected = sorted(f"t-{s.value}" for s in Status if s in UNIT_STATUSES)
     assert sorted(i.ticket_no for i in board.overdue) == expected
 
@@ -184,7 +187,7 @@ def test_urgent_tickets_waiting_for_dispatch_show_under_the_first_centre(session
     _add(session, "soon", status=Status.REGISTERED, dispatch_due=NOW + HOUR, urgency=Urgency.MAJOR)
     _add(session, "normal", status=Status.REGISTERED)
     _add(session, "gone", status=Status.DISPATCHED, dispatch_due=NOW - HOUR, unit="dept-env")
-    (board,) = due_board(session, NOW)
+    (board,) = due_board(session, SUPERVISOR_VIEW, NOW)
     assert _summary([board]) == [("centre", "市12345热线中心", ["wait"], ["soon"])]
     assert [(i.clock, i.due) for i in board.overdue] == [("dispatch", NOW - HOUR)]
 
@@ -197,7 +200,7 @@ def test_the_most_overdue_units_come_first(session: Session) -> None:
     _add(session, "w2", unit="u-water", complete_due=NOW + 2 * HOUR)
     _add(session, "x1", unit="dept-gone", complete_due=NOW + HOUR)  # a unit no longer listed
     _add(session, "e2", unit="dept-env", complete_due=NOW + 3 * HOUR)
-    assert _summary(due_board(session, NOW)) == [
+    assert _summary(due_board(session, SUPERVISOR_VIEW, NOW)) == [
         ("dept-urban", "市城市管理局", ["u2", "u1"], []),  # two overdue, the oldest first
         ("dept-env", "市生态环境局", ["e1"], ["e2"]),
         ("u-water", "市自来水公司", [], ["w1", "w2"]),
@@ -317,9 +320,9 @@ def test_a_ticket_with_an_unknown_calendar_does_not_stop_the_others(
 def test_undispatched_urgent_tickets_show_only_within_the_window_and_need_a_centre(session: Session) -> None:
     _add(session, "edge", status=Status.REGISTERED, dispatch_due=NOW + 24 * HOUR, urgency=Urgency.URGENT)
     _add(session, "later", status=Status.REGISTERED, dispatch_due=NOW + 25 * HOUR, urgency=Urgency.URGENT)
-    assert _summary(due_board(session, NOW)) == [("centre", "市12345热线中心", [], ["edge"])]
+    assert _summary(due_board(session, SUPERVISOR_VIEW, NOW)) == [("centre", "市12345热线中心", [], ["edge"])]
     # Without a centre unit in the directory there is nowhere to show them (and no crash).
     for unit in session.exec(select(Unit).where(Unit.tier == 1)).all():
         session.delete(unit)
     session.commit()
-    assert due_board(session, NOW) == []
+    assert due_board(session, SUPERVISOR_VIEW, NOW) == []

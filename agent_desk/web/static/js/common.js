@@ -45,9 +45,12 @@ export function logout() {
 }
 
 export class ApiError extends Error {
-  constructor(status, message) {
+  // body: the error contract's {detail, code, errors?} (agent_desk/api/errors.py), for field errors.
+  constructor(status, message, body = null) {
     super(message);
     this.status = status;
+    this.code = body && body.code;
+    this.errors = (body && Array.isArray(body.errors) && body.errors) || [];
   }
 }
 
@@ -66,7 +69,7 @@ export async function api(path, { method = "GET", body, auth = true } = {}) {
     const message = Array.isArray(detail)
       ? detail.map((d) => `${(d.loc || []).slice(1).join(".")} ${d.msg}`).join(";")
       : detail || `请求失败(${response.status})`;
-    throw new ApiError(response.status, message);
+    throw new ApiError(response.status, message, data);
   }
   return data;
 }

@@ -1,89 +1,91 @@
 // 坐席工作台: the seat's line live over the websocket (topic seat:<ext>), the ticket form written
-// while talking (DOMAIN.md §2 边接听边记录), knowledge base, call control and the callback list.
+// while talking (DOMAIN.md §2 边接听边记录, js/intake.js), knowledge base, call control and the
+// callback list. Keyboard first (js/shortcuts.js); a button is enabled only when it can act.
 import {
-  $, api, clear, el, fmtDateTime, fmtDuration, Live, requireLogin, showLiveStatus, since, STATE_LABELS, toast, userBadge,
+  $, api, clear, el, fmtDuration, Live, logout, requireLogin, showLiveStatus, since, STATE_LABELS, toast,
 } from "./common.js";
+import { openHoldStart, trackCall } from "./calltimer.js";
 import { COMMANDS } from "./commands.js";
+import { installValidation } from "./errors.js";
+import { installContext, loadCallerContext } from "./history.js";
+import {
+  categoryPath, closeAction, dispatchAction, isDone, isUrgent, prefill, refuseAction, resetForm, runAction, setupPickers,
+  unitName, watchContent,
+} from "./intake.js";
+import { installShortcuts, showHelp } from "./shortcuts.js";
+import { installSidePanels, loadCallbacks } from "./sidebar.js";
 
 const state = {
   user: null,
   meta: null,
   units: [],
-  categories: new Map(), // code -> {name, default_unit_code}
   seat: null,
-  call: null, // {linkedid, caller, ivr, ...} of the call on this line
-  ticketNo: null,
-  ticketLinkedid: null,
+  call: null, // {linkedid, caller, ivr, answered_at, connected, held, holdSince, ended} of the call on this line
+  busy: new Set(), // buttons whose command is under way
   live: null,
 };
+// What the form's actions need of the call (js/intake.js keeps the ticket number here).
+const intake = { call: null, ticketNo: null, onRegistered: attachTicket };
 
-function option(value, label, selected = false) {
-  return el("option", { value, selected }, label);
+function option(value, label) {
+  return el("option", { value }, label);
 }
 
 function fillSelect(select, options, { empty } = {}) {
   clear(select, empty ? option("", empty) : null, options.map(([v, l]) => option(v, l)));
 }
 
-function flattenCategories(nodes, depth = 0, out = [], parent = null) {
-  for (const node of nodes) {
-    out.push([node.code, `${"　".repeat(depth)}${node.name}`]);
-    state.categories.set(node.code, { ...node, parent });
-    flattenCategories(node.children || [], depth + 1, out, node);
-  }
-  return out;
-}
-
-// HOTLINE_PRIORITY the IVR gives an urgent call (hotline.dialplan.PRIORITY_URGENT, 003 §10).
-const PRIORITY_URGENT = 10;
-
 // "火警 …": the label and number of a service, from /api/web/meta (settings.emergency_numbers).
 function emergencyServiceLabel(service) {
   const line = state.meta.emergency_services.find((s) => s.service === service);
-  if (!line) return service;
+  if (!line) return "其他紧急服务";
   return line.label ? `${line.label} ${line.number}` : line.number;
 }
 
 // The IVR's HOTLINE_CATEGORY in words: a code of the category tree ("环境保护 / 噪声污染"), or one of
-// the IVR's markers (emergency_<service>, not_accepted_<reason>, DOMAIN.md §3); anything else is
-// shown as unrecognised rather than as a bare code.
+// the IVR's markers (emergency_<service>, not_accepted_<reason>, DOMAIN.md §3). A code no tree
+// holds is said to be unrecognised, in Chinese: the seat is not shown program codes.
 function ivrCategoryLabel(code) {
-  const node = state.categories.get(code);
-  if (node) return node.parent ? `${node.parent.name} / ${node.name}` : node.name;
-  if (code.startsWith("emergency_")) {
-    const service = code.slice("emergency_".length);
-    return `紧急事项（${emergencyServiceLabel(service)}）`;
-  }
+  const path = categoryPath(code);
+  if (path) return path;
+  if (code.startsWith("emergency_")) return `紧急事项（${emergencyServiceLabel(code.slice("emergency_".length))}）`;
   if (code.startsWith("not_accepted_")) {
-    const reason = code.slice("not_accepted_".length);
-    return `不予受理事项（${state.meta.not_accepted_reasons[reason] || reason}）`;
+    const reason = state.meta.not_accepted_reasons[code.slice("not_accepted_".length)];
+    return `不予受理事项（${reason || "原因未列明"}）`;
   }
   if (code === "utility_outage") return "水电气暖停供";
-  return `未识别的分类（${code}）`;
-}
-
-function isUrgent(ivr) {
-  return typeof ivr.priority === "number" && ivr.priority >= PRIORITY_URGENT;
+  return "未识别的分类（语音导航给出的分类不在分类目录中）";
 }
 
 async function loadReferenceData() {
-  const [meta, units, categories] = await Promise.all([api("/api/web/meta"), api("/api/units"), api("/api/categories")]);
+  const [meta, units, pickers] = await Promise.all([api("/api/web/meta"), api("/api/units"), api("/api/pickers")]);
   state.meta = meta;
   state.units = units;
   fillSelect($("#f-type"), meta.ticket_types.map((t) => [t, t]));
   fillSelect($("#f-urgency"), meta.urgencies.map((u) => [u, u]));
-  fillSelect($("#f-category"), flattenCategories(categories), { empty: "（请选择）" });
-  const handling = units.filter((u) => u.tier > 1).map((u) => [u.code, u.name]);
-  fillSelect($("#f-lead"), handling, { empty: "（请选择主办单位）" });
-  fillSelect($("#f-assist"), handling);
-  fillSelect($("#f-complained"), handling, { empty: "（无）" });
-  fillSelect($("#threeway-unit"), units.filter((u) => u.tier > 1).map((u) => [u.code, `${u.name}（${u.duty_phone}）`]));
+  setupPickers(pickers, renderControls);
+  const handling = units.filter((u) => u.tier > 1);
+  fillSelect($("#f-complained"), handling.map((u) => [u.code, u.name]), { empty: "（无）" });
+  fillSelect($("#threeway-unit"), handling.map((u) => [u.code, `${u.name}（${u.duty_phone}）`]));
   fillSelect($("#emergency-target"), Object.entries(meta.emergency));
   fillSelect($("#pause-reason"), meta.pause_reasons.map((r) => [r, r]));
   fillSelect($("#f-refuse-reason"), Object.entries(meta.not_accepted_reasons));
+  // The seat's own unit by its name (not its code, e.g. "centre").
+  const own = state.user.unit_code ? units.find((u) => u.code === state.user.unit_code) : null;
+  clear(
+    $("#user-badge"),
+    el(
+      "span",
+      { class: "user" },
+      state.user.display_name || state.user.username,
+      state.user.extension ? ` · 分机 ${state.user.extension}` : "",
+      own ? ` · ${own.name}` : "",
+      el("button", { class: "link", type: "button", onclick: logout }, "退出"),
+    ),
+  );
 }
 
-// ---------------------------------------------------------------- seat state
+// ---------------------------------------------------------------- seat state and buttons
 
 function renderSeat() {
   const seat = state.seat;
@@ -100,16 +102,54 @@ function renderSeat() {
 }
 
 function title(queue) {
-  return (state.meta && state.meta.queues[queue]) || queue;
+  return (state.meta && state.meta.queues[queue]) || "未命名队列";
 }
 
 setInterval(renderSeat, 1000);
 
+// Enabled only when the button can act (issue 14): no call, no call control; signed in, no 签入.
+function renderControls() {
+  const seatState = state.seat ? state.seat.state : "logged_out";
+  const extension = Boolean(state.user && state.user.extension);
+  const signedIn = extension && seatState !== "logged_out";
+  const live = Boolean(state.call && !state.call.ended && state.call.connected);
+  const can = {
+    "#btn-login": extension && !signedIn,
+    "#btn-logout": signedIn && !live,
+    "#btn-ready": signedIn && ["not_ready", "wrapup"].includes(seatState),
+    "#btn-notready": signedIn && seatState !== "not_ready",
+    "#btn-wrapup": signedIn && seatState !== "wrapup",
+    "#btn-hold": live,
+    "#btn-hangup": live,
+    "#btn-threeway": live,
+    "#btn-emergency": live,
+    "#btn-dispatch": !isDone(),
+    "#btn-close-intake": !isDone(),
+    "#btn-refuse": !isDone(),
+  };
+  for (const [selector, ok] of Object.entries(can)) $(selector).disabled = !ok || state.busy.has(selector);
+  for (const selector of ["#threeway-unit", "#emergency-target", "#emergency-mode"]) $(selector).disabled = !live;
+}
+
+async function act(selector, work) {
+  state.busy.add(selector);
+  renderControls();
+  try {
+    await work();
+  } catch (exc) {
+    toast(exc.message, "error");
+  } finally {
+    state.busy.delete(selector);
+    renderControls();
+  }
+}
+
 // ---------------------------------------------------------------- the call on this line
 
-async function screenPop(call, connected) {
+function screenPop(call, connected) {
   const isNew = !state.call || state.call.linkedid !== call.linkedid;
   state.call = { ...(state.call && !isNew ? state.call : {}), ...call, connected };
+  intake.call = state.call;
   $("#call-idle").hidden = true;
   $("#call-info").hidden = false;
   $("#caller-number").textContent = call.caller || "未知号码";
@@ -117,18 +157,27 @@ async function screenPop(call, connected) {
   renderIvr(call.ivr || {});
   if (isNew) {
     resetForm();
-    prefillForm(call);
-    loadCallerHistory(call.caller);
+    intake.ticketNo = null;
+    $("#ticket-result").textContent = "";
+    prefill(call, state.meta);
+    loadCallerContext(call.caller);
+    // 004 §11 边接听边记录: the cursor waits in the content box, after what the IVR transcribed.
+    const content = $("#f-content");
+    content.focus();
+    content.setSelectionRange(content.value.length, content.value.length);
   }
 }
 
-// 保持中 while the citizen hears music on hold (callflow desk delta `hold`, or a held call's snapshot).
+// 保持中 while the citizen hears music on hold (callflow desk delta `hold`, or a held call's snapshot);
+// the clocks count from the server's answer and hold times (js/calltimer.js).
 function renderCallState() {
   const call = state.call;
   const held = Boolean(call && call.held && !call.ended);
   const button = $("#btn-hold");
-  button.textContent = held ? "恢复" : "保持";
+  $("#hold-label").textContent = held ? "恢复" : "保持";
   button.dataset.held = held ? "1" : "";
+  trackCall(call);
+  renderControls();
   if (!call || call.ended) return;
   const name = held ? "held" : call.connected ? "talking" : "ringing";
   const badge = $("#call-state");
@@ -142,87 +191,17 @@ function renderIvr(ivr) {
   if (ivr.action === "emergency" || ivr.target) {
     const service = ivr.emergency_service ? `（${emergencyServiceLabel(ivr.emergency_service)}）` : "";
     const target = ivr.target || Object.keys(state.meta.emergency).join("/");
-    rows.push(el("dt", {}, "紧急提示"), el("dd", { class: "alert" }, `IVR 判断为紧急事项${service}，建议转 ${target}`));
+    rows.push(el("dt", {}, "紧急提示"), el("dd", { class: "alert" }, `语音导航判断为紧急事项${service}，建议转 ${target}`));
   }
-  add("IVR 分类", ivr.category && ivrCategoryLabel(ivr.category));
+  add("导航分类", ivr.category && ivrCategoryLabel(ivr.category));
   add("诉求类型", ivr.ticket_type);
   add("紧急程度", isUrgent(ivr) && "紧急（优先接听）", "alert");
   add("建议承办", ivr.suggested_unit && unitName(ivr.suggested_unit));
   add("语音转写", ivr.transcript, "transcript");
   add("按键", ivr.dtmf);
   add("在办工单", ivr.ticket_hint);
-  add("不予受理提示", ivr.not_accepted_reason && (state.meta.not_accepted_reasons[ivr.not_accepted_reason] || ivr.not_accepted_reason), "alert");
-  clear($("#ivr-info"), rows.length ? rows : [el("dt", {}, "IVR"), el("dd", { class: "muted" }, "无 IVR 结果")]);
-}
-
-function unitName(code) {
-  const unit = state.units.find((u) => u.code === code);
-  return unit ? unit.name : code;
-}
-
-async function loadCallerHistory(phone) {
-  const box = $("#caller-history");
-  const flags = $("#caller-flags");
-  clear(flags);
-  if (!phone) {
-    clear(box, "无号码");
-    return;
-  }
-  try {
-    const [profile, tickets] = await Promise.all([
-      api(`/api/callers/${encodeURIComponent(phone)}/profile`),
-      api(`/api/tickets?phone=${encodeURIComponent(phone)}&limit=10`),
-    ]);
-    clear(
-      flags,
-      profile.repeat_caller ? el("span", { class: "flag repeat", id: "flag-repeat" }, "重复来电") : null,
-      profile.watch_listed ? el("span", { class: "flag watch", id: "flag-watch" }, `重点关注${profile.watch_reason ? "：" + profile.watch_reason : ""}`) : null,
-      el("span", { class: "flag info" }, `24小时 ${profile.calls_last_24h} 次 · 30天 ${profile.calls_last_30d} 次`),
-    );
-    clear(
-      box,
-      tickets.length
-        ? el(
-            "table",
-            { class: "table" },
-            el("tr", {}, el("th", {}, "工单号"), el("th", {}, "受理时间"), el("th", {}, "类型"), el("th", {}, "标题"), el("th", {}, "状态")),
-            tickets.map((t) =>
-              el("tr", {}, el("td", {}, t.ticket_no), el("td", {}, fmtDateTime(t.created_at)), el("td", {}, t.type), el("td", {}, t.title), el("td", {}, t.status_label)),
-            ),
-          )
-        : el("p", { class: "muted" }, "无历史工单"),
-    );
-    const form = $("#ticket-form");
-    if (profile.open_tickets.length && !form.dataset.touched) {
-      $("#f-note").value = `来电人另有在办工单：${profile.open_tickets.map((t) => t.ticket_no).join("、")}`;
-    }
-  } catch (exc) {
-    clear(box, `历史查询失败：${exc.message}`);
-  }
-}
-
-function prefillForm(call) {
-  const ivr = call.ivr || {};
-  $("#f-phone").value = call.caller || "";
-  if (ivr.ticket_type && state.meta.ticket_types.includes(ivr.ticket_type)) $("#f-type").value = ivr.ticket_type;
-  // 003 §10: what the IVR queued as urgent is registered as 紧急 unless the seat decides otherwise.
-  if (isUrgent(ivr) && state.meta.urgencies.includes("紧急")) $("#f-urgency").value = "紧急";
-  if (ivr.category && state.categories.has(ivr.category)) {
-    $("#f-category").value = ivr.category;
-    suggestLeadUnit();
-  }
-  // Only pre-selected: the seat dispatches (the IVR's unit is a suggestion).
-  if (ivr.suggested_unit && state.units.some((u) => u.code === ivr.suggested_unit)) $("#f-lead").value = ivr.suggested_unit;
-  if (ivr.not_accepted_reason && ivr.not_accepted_reason in state.meta.not_accepted_reasons) {
-    $("#f-refuse-reason").value = ivr.not_accepted_reason;
-  }
-  if (ivr.transcript) $("#f-content").value = ivr.transcript;
-  if (ivr.ticket_hint) $("#f-note").value = `来电人在办工单：${ivr.ticket_hint}`;
-}
-
-function suggestLeadUnit() {
-  const node = state.categories.get($("#f-category").value);
-  if (node && node.default_unit_code && !$("#f-lead").value) $("#f-lead").value = node.default_unit_code;
+  add("不予受理提示", ivr.not_accepted_reason && (state.meta.not_accepted_reasons[ivr.not_accepted_reason] || "原因未列明"), "alert");
+  clear($("#ivr-info"), rows.length ? rows : [el("dt", {}, "语音导航"), el("dd", { class: "muted" }, "无语音导航结果")]);
 }
 
 function callEnded(reason) {
@@ -234,164 +213,12 @@ function callEnded(reason) {
   renderCallState();
 }
 
-function resetForm() {
-  $("#ticket-form").reset();
-  delete $("#ticket-form").dataset.touched;
-  state.ticketNo = null;
-  state.ticketLinkedid = null;
-  $("#ticket-result").textContent = "";
-}
-
-// ---------------------------------------------------------------- ticket actions
-
-function intakeBody() {
-  const content = $("#f-content").value.trim();
-  if (!content) throw new Error("请填写诉求内容");
-  const val = (id) => $(id).value.trim() || null;
-  return {
-    channel: "phone",
-    type: $("#f-type").value,
-    urgency: $("#f-urgency").value,
-    category_code: val("#f-category"),
-    title: $("#f-title").value.trim() || content.slice(0, 30),
-    content,
-    location: val("#f-location"),
-    citizen_name: val("#f-name"),
-    citizen_phone: val("#f-phone"),
-    citizen_address: val("#f-address"),
-    consent_disclosure: $("#f-consent").checked,
-    complained_unit_code: val("#f-complained"),
-    linkedid: state.call ? state.call.linkedid : null,
-  };
-}
-
-// The ticket is registered once; dispatch / close / refuse then act on it.
-async function ensureTicket() {
-  if (state.ticketNo) return state.ticketNo;
-  const ticket = await api("/api/tickets", { method: "POST", body: intakeBody() });
-  state.ticketNo = ticket.ticket_no;
-  $("#ticket-result").textContent = ticket.ticket_no;
-  if (state.call && state.call.linkedid && state.user.extension) {
-    state.ticketLinkedid = state.call.linkedid;
-    // The call record carries the ticket number (callflow AttachTicket).
-    state.live
-      .command(COMMANDS.ATTACH_TICKET, { seat: state.user.extension, linkedid: state.call.linkedid, ticket_no: ticket.ticket_no })
-      .catch((exc) => toast(`关联通话失败：${exc.message}`, "error"));
-  }
-  return ticket.ticket_no;
-}
-
-async function act(button, work) {
-  button.disabled = true;
-  try {
-    await work();
-  } catch (exc) {
-    toast(exc.message, "error");
-  } finally {
-    button.disabled = false;
-  }
-}
-
-async function dispatch() {
-  const lead = $("#f-lead").value;
-  if (!lead) throw new Error("请选择主办单位");
-  const assists = [...$("#f-assist").selectedOptions].map((o) => o.value).filter((c) => c !== lead);
-  const no = await ensureTicket();
-  const result = await api(`/api/tickets/${no}/dispatch`, {
-    method: "POST",
-    body: { lead_unit_code: lead, assist_unit_codes: assists, note: $("#f-note").value.trim() },
-  });
-  $("#ticket-result").textContent = `${no} · ${result.status_label}`;
-  toast(`工单 ${no} 已派至 ${unitName(lead)}`, "ok");
-}
-
-async function closeAtIntake() {
-  const answer = $("#f-answer").value.trim();
-  if (!answer) throw new Error("请填写答复内容（可从知识库选用）");
-  const no = await ensureTicket();
-  const result = await api(`/api/tickets/${no}/close-at-intake`, { method: "POST", body: { answer } });
-  $("#ticket-result").textContent = `${no} · ${result.status_label}`;
-  toast(`工单 ${no} 已直接办结`, "ok");
-}
-
-async function refuse() {
-  const no = await ensureTicket();
-  const result = await api(`/api/tickets/${no}/refuse`, {
-    method: "POST",
-    body: { reason_code: $("#f-refuse-reason").value, note: $("#f-note").value.trim() },
-  });
-  $("#ticket-result").textContent = `${no} · ${result.status_label}`;
-  toast(`工单 ${no} 不予受理`, "ok");
-}
-
-// ---------------------------------------------------------------- knowledge base
-
-async function searchKb(event) {
-  event.preventDefault();
-  const q = $("#kb-q").value.trim();
-  if (!q) return;
-  try {
-    const hits = await api(`/api/kb/search?q=${encodeURIComponent(q)}`);
-    clear(
-      $("#kb-results"),
-      hits.length
-        ? hits.map((hit) =>
-            el(
-              "li",
-              {},
-              el("strong", {}, hit.question),
-              el("p", {}, hit.answer),
-              el("button", { class: "link use-answer", onclick: () => useAnswer(hit) }, "直接答复"),
-            ),
-          )
-        : el("li", { class: "muted" }, "未找到相关知识"),
-    );
-  } catch (exc) {
-    toast(exc.message, "error");
-  }
-}
-
-function useAnswer(hit) {
-  $("#f-answer").value = hit.answer;
-  if (!$("#f-content").value.trim()) $("#f-content").value = hit.question;
-  if (hit.category_code && state.categories.has(hit.category_code)) $("#f-category").value = hit.category_code;
-  $("#f-type").value = "咨询";
-  $("#f-answer").focus();
-}
-
-// ---------------------------------------------------------------- callbacks
-
-async function loadCallbacks() {
-  try {
-    const tasks = await api("/api/callback-tasks");
-    clear(
-      $("#callbacks"),
-      tasks.length
-        ? tasks.map((task) =>
-            el(
-              "li",
-              { class: task.overdue ? "overdue" : "" },
-              el("span", { class: "tag" }, task.kind === "survey" ? "回访" : "漏接回拨"),
-              ` ${task.phone} `,
-              task.ticket_no ? el("span", { class: "muted" }, task.ticket_no) : "",
-              el("span", { class: "muted" }, ` 截止 ${fmtDateTime(task.due_at)}`),
-              el("button", { class: "small", onclick: (e) => act(e.target, () => dial(task)) }, "拨打"),
-            ),
-          )
-        : el("li", { class: "muted" }, "暂无待办"),
-    );
-  } catch (exc) {
-    clear($("#callbacks"), el("li", { class: "muted" }, exc.message));
-  }
-}
-
-async function dial(task) {
-  const seat = state.user.extension;
-  const result =
-    task.kind === "survey"
-      ? await state.live.command(COMMANDS.SURVEY_CALLBACK, { seat, ticket_no: task.ticket_no, phone: task.phone })
-      : await state.live.command(COMMANDS.MISSED_CALLBACK, { seat, phone: task.phone });
-  toast(result.message || "已发起呼叫", "ok");
+// The call record carries the ticket number (callflow AttachTicket).
+function attachTicket(ticketNo) {
+  if (!state.call || !state.call.linkedid || !state.user.extension) return;
+  state.live
+    .command(COMMANDS.ATTACH_TICKET, { seat: state.user.extension, linkedid: state.call.linkedid, ticket_no: ticketNo })
+    .catch((exc) => toast(`关联通话失败：${exc.message}`, "error"));
 }
 
 // ---------------------------------------------------------------- live
@@ -399,8 +226,10 @@ async function dial(task) {
 function onSnapshot(_topic, snap) {
   state.seat = snap.seat;
   renderSeat();
+  renderControls();
   if (snap.call && snap.seat && ["ringing", "talking"].includes(snap.seat.state)) {
-    screenPop({ ...snap.call, held: snap.call.state === "held" }, snap.seat.state === "talking");
+    const held = snap.call.state === "held";
+    screenPop({ ...snap.call, held, holdSince: held ? openHoldStart(snap.call) : null }, snap.seat.state === "talking");
   }
 }
 
@@ -408,6 +237,7 @@ function onDelta(_topic, op, data) {
   if (op === "seat") {
     state.seat = data;
     renderSeat();
+    renderControls();
   } else if (op === "ring") {
     screenPop(data, false);
   } else if (op === "connect") {
@@ -415,7 +245,7 @@ function onDelta(_topic, op, data) {
     toast(`来电接通：${data.caller}`, "ok");
   } else if (op === "hold") {
     if (state.call && state.call.linkedid === data.linkedid) {
-      state.call = { ...state.call, held: data.held };
+      state.call = { ...state.call, held: data.held, holdSince: data.held ? data.since : null };
       renderCallState();
     }
   } else if (op === "ring_end") {
@@ -426,11 +256,12 @@ function onDelta(_topic, op, data) {
   }
 }
 
-async function seatCommand(button, name, args = {}) {
-  await act(button, async () => {
-    const result = await state.live.command(name, { seat: state.user.extension, ...args });
-    toast(result.message || "已完成", "ok");
-  });
+function command(selector, name, args = () => ({}), fallback = "已完成") {
+  $(selector).onclick = () =>
+    act(selector, async () => {
+      const result = await state.live.command(name, { seat: state.user.extension, ...args() });
+      toast(result.message || fallback, "ok");
+    });
 }
 
 function callArgs() {
@@ -439,57 +270,63 @@ function callArgs() {
 }
 
 function wire() {
-  $("#btn-login").onclick = (e) => seatCommand(e.target, COMMANDS.SEAT_LOGIN, { queues: [] });
-  $("#btn-logout").onclick = (e) => seatCommand(e.target, COMMANDS.SEAT_LOGOUT);
-  $("#btn-ready").onclick = (e) => seatCommand(e.target, COMMANDS.READY);
-  $("#btn-notready").onclick = (e) => seatCommand(e.target, COMMANDS.NOT_READY, { reason: $("#pause-reason").value });
-  $("#btn-wrapup").onclick = (e) => seatCommand(e.target, COMMANDS.WRAPUP);
-  $("#btn-hangup").onclick = (e) => act(e.target, async () => {
-    const result = await state.live.command(COMMANDS.HANGUP, { seat: state.user.extension, ...callArgs() });
-    toast(result.message || "已挂断", "ok");
-  });
-  $("#btn-hold").onclick = (e) => act(e.target, async () => {
-    const name = e.target.dataset.held ? COMMANDS.RESUME : COMMANDS.HOLD;
-    const result = await state.live.command(name, { seat: state.user.extension, ...callArgs() });
-    toast(result.message || (name === COMMANDS.HOLD ? "已保持" : "已恢复通话"), "ok");
-  });
-  $("#btn-threeway").onclick = (e) => act(e.target, async () => {
-    const unit = state.units.find((u) => u.code === $("#threeway-unit").value);
-    if (!unit) throw new Error("请选择单位");
-    const result = await state.live.command(COMMANDS.THREEWAY, {
-      seat: state.user.extension, ...callArgs(), number: unit.duty_phone, unit_code: unit.code,
+  command("#btn-login", COMMANDS.SEAT_LOGIN, () => ({ queues: [] }));
+  command("#btn-logout", COMMANDS.SEAT_LOGOUT);
+  command("#btn-ready", COMMANDS.READY);
+  command("#btn-notready", COMMANDS.NOT_READY, () => ({ reason: $("#pause-reason").value }));
+  command("#btn-wrapup", COMMANDS.WRAPUP);
+  command("#btn-hangup", COMMANDS.HANGUP, callArgs, "已挂断");
+  $("#btn-hold").onclick = () =>
+    act("#btn-hold", async () => {
+      const name = $("#btn-hold").dataset.held ? COMMANDS.RESUME : COMMANDS.HOLD;
+      const result = await state.live.command(name, { seat: state.user.extension, ...callArgs() });
+      toast(result.message || (name === COMMANDS.HOLD ? "已保持" : "已恢复通话"), "ok");
     });
-    toast(result.message || `正在接通${unit.name}`, "ok");
-  });
-  $("#btn-emergency").onclick = (e) => act(e.target, async () => {
-    const target = $("#emergency-target").value;
-    if (!confirm(`确认将来电紧急转接至 ${target}？`)) return;
-    const result = await state.live.command(COMMANDS.EMERGENCY, {
-      seat: state.user.extension, ...callArgs(), target, mode: $("#emergency-mode").value,
-      reason: $("#f-content").value.trim().slice(0, 200) || "坐席判断为紧急事项",
+  $("#btn-threeway").onclick = () =>
+    act("#btn-threeway", async () => {
+      const unit = state.units.find((u) => u.code === $("#threeway-unit").value);
+      if (!unit) throw new Error("请选择单位");
+      const result = await state.live.command(COMMANDS.THREEWAY, {
+        seat: state.user.extension, ...callArgs(), number: unit.duty_phone, unit_code: unit.code,
+      });
+      toast(result.message || `正在接通${unit.name}`, "ok");
     });
-    toast(result.message || `已转接 ${target}`, "ok");
-  });
-  $("#btn-dispatch").onclick = (e) => act(e.target, dispatch);
-  $("#btn-close-intake").onclick = (e) => act(e.target, closeAtIntake);
-  $("#btn-refuse").onclick = (e) => act(e.target, refuse);
-  $("#btn-new").onclick = () => resetForm();
-  $("#f-category").onchange = suggestLeadUnit;
+  $("#btn-emergency").onclick = () =>
+    act("#btn-emergency", async () => {
+      const target = $("#emergency-target").value;
+      if (!confirm(`确认将来电紧急转接至 ${target}？`)) return;
+      const result = await state.live.command(COMMANDS.EMERGENCY, {
+        seat: state.user.extension, ...callArgs(), target, mode: $("#emergency-mode").value,
+        reason: $("#f-content").value.trim().slice(0, 200) || "坐席判断为紧急事项",
+      });
+      toast(result.message || `已转接 ${target}`, "ok");
+    });
+  $("#btn-dispatch").onclick = (e) => runAction(intake, e.currentTarget, dispatchAction());
+  $("#btn-close-intake").onclick = (e) => runAction(intake, e.currentTarget, closeAction());
+  $("#btn-refuse").onclick = (e) => runAction(intake, e.currentTarget, refuseAction());
+  $("#btn-new").onclick = () => {
+    resetForm();
+    intake.ticketNo = null;
+    $("#ticket-result").textContent = "";
+    if (state.call && !state.call.ended) $("#f-phone").value = state.call.caller || "";
+    $("#f-content").focus();
+  };
+  $("#btn-help").onclick = showHelp;
+  $("#ticket-form").addEventListener("submit", (event) => event.preventDefault());
   $("#ticket-form").addEventListener("input", () => ($("#ticket-form").dataset.touched = "1"));
-  $("#kb-form").addEventListener("submit", searchKb);
-  $("#btn-refresh-callbacks").onclick = loadCallbacks;
+  installSidePanels(() => state);
+  installContext();
+  installValidation();
+  watchContent();
+  installShortcuts((message) => toast(message, "error"));
 }
 
 async function main() {
   state.user = await requireLogin(["seat", "supervisor"], "坐席登录");
-  clear($("#user-badge"), userBadge(state.user));
-  wire();
   await loadReferenceData();
-  const live = new Live({
-    onSnapshot,
-    onDelta,
-    onStatus: showLiveStatus,
-  });
+  wire();
+  renderControls();
+  const live = new Live({ onSnapshot, onDelta, onStatus: showLiveStatus });
   state.live = live;
   if (state.user.extension) live.subscribe(`seat:${state.user.extension}`);
   live.connect();
@@ -498,4 +335,3 @@ async function main() {
 }
 
 main().catch((exc) => toast(exc.message, "error"));
-

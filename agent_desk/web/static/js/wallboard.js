@@ -90,6 +90,15 @@ function spy(seat, mode) {
     .catch((exc) => toast(exc.message, "error"));
 }
 
+// The 持续 cell: how long the seat has been in its state, or in wrap-up the seconds left until the
+// queue's wrap-up time ends (wrapup_until, from the queue's setting): the server then makes it 示闲.
+function stateTime(s) {
+  if (s.state === "wrapup" && s.wrapup_until) {
+    return el("span", { dataset: { field: "wrapup-left" } }, `剩余 ${fmtDuration(Math.max(0, -since(s.wrapup_until)))}`);
+  }
+  return fmtDuration(since(s.since));
+}
+
 function renderSeats() {
   const rows = [...state.seats.values()].sort((a, b) => a.ext.localeCompare(b.ext)).map((s) => {
     const talking = s.state === "talking";
@@ -99,7 +108,7 @@ function renderSeats() {
       el("td", {}, s.ext),
       el("td", {}, s.name),
       el("td", {}, el("span", { class: `state state-${s.state}` }, STATE_LABELS[s.state] || s.state)),
-      el("td", {}, fmtDuration(since(s.since))),
+      el("td", {}, stateTime(s)),
       el("td", {}, s.reason || ""),
       el("td", {}, String(s.calls_today)),
       el("td", { class: s.misses_today ? "warn" : "" }, String(s.misses_today)),
