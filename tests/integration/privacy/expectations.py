@@ -5,7 +5,7 @@ the citizens of `people.PEOPLE` (one per fixture). A cell is a `Level` for every
 `OVERRIDES` refines single kinds. Sources: DOMAIN.md §9 (never to the unit complained about;
 disclosure masked; access by role and unit), issue 11 ("Hidden means hidden", "Auditors and admins
 see masked data by default", "Roles on the live side"), and the policy table of tickets.policy
-(/work/notes/policy-api.md: a lead unit sees the citizen, an assisting unit a masked citizen, the
+(`tickets/policy/rules.py`: a lead unit sees the citizen, an assisting unit a masked citizen, the
 complained unit and its sub-units `(已隐去)`, an unrelated unit not the ticket at all).
 """
 
