@@ -3,6 +3,7 @@ ticket writer, and the page helpers every desk/wallboard/portal test uses (fixtu
 
 from __future__ import annotations
 
+import asyncio
 import os
 from dataclasses import dataclass
 
@@ -110,3 +111,13 @@ async def sign_in(desk: Page, server: AmiReplayServer) -> None:
     await server.inject(member_event("QueueMemberAdded"))
     await expect(desk.locator("#seat-state")).to_have_text("示闲", timeout=WAIT_MS)
     await expect(desk.locator("#btn-login")).to_be_disabled()
+
+
+async def signed_in_desk(web: Stack, browser: Browser) -> Page:
+    """Seat 1001's desk, live and signed in to its queue, once the held capture is ready."""
+    server = web.harness.server
+    await asyncio.wait_for(server.held.wait(), 20)
+    _ctx, desk = await open_page(browser, f"{web.base}/desk", "seat1001")
+    await expect(desk.locator("#live-status")).to_have_text("实时连接正常", timeout=WAIT_MS)
+    await sign_in(desk, server)
+    return desk

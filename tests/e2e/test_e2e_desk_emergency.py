@@ -13,7 +13,7 @@ from playwright.async_api import Browser, Dialog, expect
 from core import dialplan
 from core.settings import Settings
 from tests.contract.test_callflow_ivr_variables import varset
-from tests.e2e.stack import WAIT_MS, Stack, open_page, shot, sign_in
+from tests.e2e.stack import WAIT_MS, Stack, shot, signed_in_desk
 
 LOCAL = {"fire": "96119", "police": "110", "medical": "120", "traffic": "122"}
 
@@ -28,10 +28,7 @@ async def test_the_seat_transfers_to_the_citys_own_fire_line(
     browser: Browser,
 ) -> None:
     server = web.harness.server
-    await asyncio.wait_for(server.held.wait(), 20)
-    _ctx, desk = await open_page(browser, f"{web.base}/desk", "seat1001")
-    await expect(desk.locator("#live-status")).to_have_text("实时连接正常", timeout=WAIT_MS)
-    await sign_in(desk, server)
+    desk = await signed_in_desk(web, browser)
 
     server.hold_before("QueueCallerJoin")
     server.resume()

@@ -11,7 +11,7 @@ from playwright.async_api import Browser, expect
 
 from core import dialplan
 from tests.contract.test_callflow_ivr_variables import varset
-from tests.e2e.stack import CALLER, WAIT_MS, Stack, open_page, shot, sign_in
+from tests.e2e.stack import CALLER, WAIT_MS, Stack, shot, signed_in_desk
 
 IVR = (
     (dialplan.VAR_CATEGORY, "env.noise"),
@@ -26,10 +26,7 @@ async def test_screen_pop_names_the_ivr_result_and_prefills_the_form(
     browser: Browser,
 ) -> None:
     server = web.harness.server
-    await asyncio.wait_for(server.held.wait(), 20)
-    _ctx, desk = await open_page(browser, f"{web.base}/desk", "seat1001")
-    await expect(desk.locator("#live-status")).to_have_text("实时连接正常", timeout=WAIT_MS)
-    await sign_in(desk, server)
+    desk = await signed_in_desk(web, browser)
 
     # The IVR part of the call runs; its variables land before the citizen joins the queue.
     server.hold_before("QueueCallerJoin")
@@ -70,10 +67,7 @@ async def test_captured_marker_is_not_shown_as_a_bare_code(
 ) -> None:
     """The recording's IVR set HOTLINE_CATEGORY=complaint, which no tree holds."""
     server = web.harness.server
-    await asyncio.wait_for(server.held.wait(), 20)
-    _ctx, desk = await open_page(browser, f"{web.base}/desk", "seat1001")
-    await expect(desk.locator("#live-status")).to_have_text("实时连接正常", timeout=WAIT_MS)
-    await sign_in(desk, server)
+    desk = await signed_in_desk(web, browser)
     server.hold_before("AgentComplete")
     server.resume()
     await expect(desk.locator("#call-state")).to_have_text("通话中", timeout=WAIT_MS)
